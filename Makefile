@@ -1,0 +1,45 @@
+# newsgraph: `make demo` builds the seeds, `make test` runs every check.
+# Both work from a fresh clone: they create .venv and install what is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CORPUS ?= ../shared/corpora/coronavirus-news
+
+.PHONY: demo test lint typecheck pytest corpus clean help
+
+help:
+	@echo "make demo    build seeds/ into out/ and show what was written"
+	@echo "make test    ruff, mypy and pytest (installs what they need)"
+	@echo "make corpus  build $(CORPUS) into out/corpus"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,server,validate,dask,notebooks]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/newsgraph build seeds -o out
+	@echo "outputs in out/:"
+	@ls -l out
+
+corpus: $(STAMP)
+	$(BIN)/newsgraph build $(CORPUS) -o out/corpus
+
+lint: $(STAMP)
+	$(BIN)/ruff check graph tests
+	$(BIN)/ruff format --check graph tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

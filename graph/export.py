@@ -1,0 +1,172 @@
+"""Writing a build to an output folder, atomically, and loading it back.
+
+Every output is first written into a staging folder inside OUT, then moved
+into place with :func:`os.replace`; an interrupted build leaves the previous
+outputs whole (each file is either the old one or the new one, never a
+truncated one).
+
+Files: ``graph.json`` (networkx node-link, lossless: :func:`load` reads it
+back), ``graph.graphml`` (for Gephi, yEd, Cytoscape: lists and mappings as
+JSON text) and ``report.json``.
+
+>>> import tempfile, graph
+>>> out = tempfile.mkdtemp()
+>>> sorted(p.name for p in write_outputs(graph.build(["seeds"]), out).values())
+['graph.graphml', 'graph.json', 'report.json']
+>>> load(out).report.nodes["article"]
+5
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import networkx as nx
+
+from .errors import OutputError
+from .model import BuildReport, FileCounts, KnowledgeGraph
+from .records import Diagnostic
+
+__all__ = ["WRITERS", "load", "to_jsonable", "write_outputs"]
+
+_DATE_KEYS: Final = ("published_at", "updated_at")
+
+Writer = Callable[[KnowledgeGraph, Path], None]
+
+
+def to_jsonable(value: Any) -> Any:
+    """JSON form of an attribute value: datetimes as ISO 8601 text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=to_jsonable, indent=None, separators=(",", ":"))
+
+
+def write_node_link(kg: KnowledgeGraph, path: Path) -> None:
+    """Write the graph as networkx node-link JSON (``edges`` key)."""
+    data = nx.node_link_data(kg.graph, edges="edges")
+    path.write_text(_dumps(data), encoding="utf-8")
+
+
+def _graphml_value(value: Any) -> Any:
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=True, default=to_jsonable)
+
+
+def write_graphml(kg: KnowledgeGraph, path: Path) -> None:
+    """Write GraphML; lists and mappings become JSON text, dates ISO 8601 text."""
+    g = nx.MultiDiGraph()
+    for node, data in kg.graph.nodes(data=True):
+        g.add_node(node, **{k: _graphml_value(v) for k, v in data.items() if v is not None})
+    for u, v, key, data in kg.graph.edges(keys=True, data=True):
+        g.add_edge(u, v, key, **{k: _graphml_value(x) for k, x in data.items() if x is not None})
+    nx.write_graphml(g, path, encoding="utf-8", named_key_ids=True)
+
+
+def write_report(kg: KnowledgeGraph, path: Path) -> None:
+    """Write ``report.json``."""
+    path.write_text(json.dumps(kg.report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+#: Output file name → writer. Later stages (RDF, HTML, store) add theirs.
+WRITERS: Final[dict[str, Writer]] = {
+    "graph.json": write_node_link,
+    "graph.graphml": write_graphml,
+    "report.json": write_report,
+}
+
+
+def write_outputs(
+    kg: KnowledgeGraph,
+    out: str | os.PathLike[str],
+    names: Iterable[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Path]:
+    """Write the outputs ``names`` (default: all of :data:`WRITERS`) into ``out``.
+
+    Returns output name → final path. Raises :class:`~graph.errors.OutputError`
+    when ``out`` cannot be created or written; the previous outputs stay whole.
+    """
+    target = Path(out)
+    wanted = list(WRITERS) if names is None else list(names)
+    unknown = [n for n in wanted if n not in WRITERS]
+    if unknown:
+        raise OutputError(f"unknown output {', '.join(unknown)}; known: {', '.join(WRITERS)}")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
+    written: dict[str, Path] = {}
+    try:
+        for i, name in enumerate(wanted):
+            if progress is not None:
+                progress("write", i, len(wanted))
+            WRITERS[name](kg, staging / name)
+        for name in wanted:
+            _replace(staging / name, target / name)
+            written[name] = target / name
+        if progress is not None:
+            progress("write", len(wanted), len(wanted))
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """Move ``src`` over ``dst``; folders are swapped so ``dst`` is never half-written."""
+    if src.is_dir():
+        old = dst.with_name(f".old-{dst.name}-{os.getpid()}")
+        if dst.exists():
+            os.replace(dst, old)
+        os.replace(src, dst)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, dst)
+
+
+def load(out: str | os.PathLike[str]) -> KnowledgeGraph:
+    """Load the graph and report written by :func:`write_outputs` into ``out``.
+
+    Raises :class:`~graph.errors.OutputError` when ``out`` holds no build.
+    """
+    folder = Path(out)
+    graph_file = folder / "graph.json"
+    try:
+        data = json.loads(graph_file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise OutputError(
+            f"{folder} holds no build (no graph.json); run 'newsgraph build SOURCE -o {folder}' first",
+            path=str(folder),
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot read {graph_file}: {exc}", path=str(graph_file)) from exc
+    g: nx.MultiDiGraph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    for _, attrs in g.nodes(data=True):
+        for key in _DATE_KEYS:
+            if isinstance(attrs.get(key), str):
+                attrs[key] = datetime.fromisoformat(attrs[key])
+    report = BuildReport()
+    report_file = folder / "report.json"
+    if report_file.exists():
+        raw = json.loads(report_file.read_text(encoding="utf-8"))
+        report.files = FileCounts(**raw.get("files", {}))
+        report.diagnostics = [Diagnostic(**d) for d in raw.get("diagnostics", [])]
+        report.timings = dict(raw.get("timings", {}))
+    report.count(g)
+    return KnowledgeGraph(g, report)

@@ -1,0 +1,233 @@
+"""Merging: the records of every file become one ``MultiDiGraph``, one node per thing.
+
+Precedence, so that builds are deterministic: a full article (the main item
+of a file) beats a ``related`` stub; among equals, the earlier file in path
+order wins, then the earlier entry in the file. A scalar field takes the
+first value present in that order; lists are united in that order; every
+article remembers all the files it came from.
+
+Articles are keyed by their canonical URL (see :func:`_identities`); the
+other URLs they are known by (AMP variants, the original URL) become
+``same_as``.
+
+>>> from graph.records import ArticleRecord
+>>> a = ArticleRecord("https://a.com/1", "x.md", title="Full")
+>>> stub = ArticleRecord("https://a.com/1", "y.md", stub=True, title="Stub")
+>>> b = ArticleRecord("https://b.com/2", "x.md", related=[stub])
+>>> g = merge([a, b])
+>>> g.nodes["https://a.com/1"]["title"], g.nodes["https://a.com/1"]["sources"]
+('Full', ['x.md', 'y.md'])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Final
+
+import networkx as nx
+
+from .identity import id_iri, normalize_label
+from .records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
+
+__all__ = ["merge"]
+
+_ISO_3166: Final = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
+
+_SCALARS: Final = (
+    ("title", "title"),
+    ("excerpt", "excerpt"),
+    ("category", "category"),
+    ("type", "genre"),
+    ("published_at", "published_at"),
+    ("updated_at", "updated_at"),
+    ("quality", "quality"),
+    ("heat", "heat"),
+    ("published", "published"),
+    ("featured_content", "featured_content"),
+    ("body", "body"),
+)
+
+
+def _ranked(articles: Iterable[ArticleRecord]) -> list[ArticleRecord]:
+    """All records, full articles first (in input order), then stubs (in order)."""
+    full: list[ArticleRecord] = []
+    stubs: list[ArticleRecord] = []
+    stack: list[ArticleRecord] = []
+    for article in articles:
+        full.append(article)
+        stack.extend(reversed(article.related))
+        while stack:
+            rel = stack.pop()
+            stubs.append(rel)
+            stack.extend(reversed(rel.related))
+    return full + stubs
+
+
+def _identities(ranked: list[ArticleRecord]) -> dict[str, str]:
+    """Map each record IRI to its node IRI.
+
+    A record is keyed by its canonical URL. When that URL is an alias (an AMP
+    variant, the original URL) of exactly one better-ranked article, the
+    record joins that article. An alias shared by several articles (a live
+    blog's AMP page, say) joins none, so distinct articles are never fused.
+    """
+    rank: dict[str, int] = {}
+    for i, rec in enumerate(ranked):
+        rank.setdefault(rec.iri, i)
+    owners: dict[str, set[str]] = {}
+    for rec in ranked:
+        for alias in rec.same_as:
+            if alias in rank:
+                owners.setdefault(alias, set()).add(rec.iri)
+    node_of = {iri: iri for iri in rank}
+    for iri in rank:  # in rank order, so an owner is resolved before its aliases
+        found = owners.get(iri, set()) - {iri}
+        if len(found) == 1:
+            owner = next(iter(found))
+            if rank[owner] < rank[iri]:
+                node_of[iri] = node_of[owner]
+    return node_of
+
+
+def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | None = None) -> nx.MultiDiGraph:
+    """Return the merged graph of ``articles`` (main records, in path order).
+
+    Self-references (an article listed as related to itself) are reported in
+    ``diagnostics`` when given, and not drawn.
+    """
+    ranked = _ranked(articles)
+    node_of = _identities(ranked)
+    g = nx.MultiDiGraph()
+    for rec in ranked:
+        _add_article(g, node_of[rec.iri], rec)
+    for rec in ranked:
+        _add_links(g, node_of[rec.iri], rec)
+    related_edges = [(rec, rel) for rec in ranked for rel in rec.related]
+    for rec, rel in related_edges:
+        src, dst = node_of[rec.iri], node_of[rel.iri]
+        if src == dst:
+            if diagnostics is not None:
+                diagnostics.append(
+                    Diagnostic(
+                        rel.source,
+                        "info",
+                        "self-related",
+                        f"{src} lists itself (or one of its URLs) as related; the link is not drawn",
+                        field="related",
+                    )
+                )
+            continue
+        if g.has_edge(src, dst, "related"):
+            g.edges[src, dst, "related"]["count"] += 1
+        else:
+            g.add_edge(src, dst, "related", relation="related", count=1)
+    return g
+
+
+def _add_article(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
+    data: dict[str, Any] | None = g.nodes.get(node)
+    if data is None:
+        g.add_node(
+            node, kind="article", label=rec.title or node, url=rec.url or node, same_as=[], sources=[], stub=rec.stub
+        )
+        data = g.nodes[node]
+        for attr, key in _SCALARS:
+            value = getattr(rec, attr)
+            if value is not None:
+                data[key] = value
+        if rec.extra:
+            data["extra"] = dict(rec.extra)
+    else:
+        for attr, key in _SCALARS:
+            value = getattr(rec, attr)
+            if value is not None and key not in data:
+                data[key] = value
+        if rec.extra:
+            extra = data.setdefault("extra", {})
+            for k, v in rec.extra.items():
+                extra.setdefault(k, v)
+        if not rec.stub:
+            data["stub"] = False
+        if data["label"] == node and rec.title:
+            data["label"] = rec.title
+    for url in (rec.iri, *rec.same_as):
+        if url != node and url not in data["same_as"]:
+            data["same_as"].append(url)
+    if rec.source not in data["sources"]:
+        data["sources"].append(rec.source)
+
+
+def _add_links(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
+    if rec.provider is not None:
+        provider = _add_provider(g, rec.provider)
+        # One publisher per article: the best-ranked record that names one.
+        if not any(d == "published_by" for _, _, d in g.out_edges(node, data="relation")):
+            _edge(g, node, provider, "published_by")
+        for author in rec.provider.authors:
+            person = _add_named(g, "person", author)
+            _edge(g, node, person, "author")
+    for topic in rec.topics:
+        _edge(g, node, _add_concept(g, "topic", topic), "about")
+    for tag in rec.tags:
+        _edge(g, node, _add_concept(g, "tag", tag), "tagged")
+    for image in rec.images:
+        _edge(g, node, _add_image(g, image), "image")
+
+
+def _edge(g: nx.MultiDiGraph, u: str, v: str, relation: str) -> None:
+    if not g.has_edge(u, v, relation):
+        g.add_edge(u, v, relation, relation=relation)
+
+
+def _add_provider(g: nx.MultiDiGraph, p: ProviderRecord) -> str:
+    name = p.name or p.domain or ""
+    node = (
+        id_iri("provider", p.domain, normalize_label(name)) if p.domain else id_iri("provider", normalize_label(name))
+    )
+    if node not in g:
+        g.add_node(node, kind="provider", label=name, name=name)
+        if p.domain:
+            g.nodes[node]["domain"] = p.domain
+    if p.domain:
+        site = f"https://{p.domain}/"
+        if site not in g:
+            g.add_node(site, kind="website", label=p.domain, domain=p.domain, url=site)
+        _edge(g, node, site, "website")
+    for image in p.images:
+        _edge(g, node, _add_image(g, image), "logo")
+    for publisher in p.publishers:
+        _edge(g, node, _add_named(g, "organization", publisher), "parent_organization")
+    return node
+
+
+def _add_concept(g: nx.MultiDiGraph, kind: str, label: str) -> str:
+    key = normalize_label(label)
+    node = id_iri(kind, key)
+    if node not in g:
+        g.add_node(node, kind=kind, label=label, key=key)
+        if kind == "tag":
+            g.nodes[node]["place"] = _ISO_3166.match(label) is not None
+    return node
+
+
+def _add_named(g: nx.MultiDiGraph, kind: str, name: str) -> str:
+    node = id_iri(kind, normalize_label(name))
+    if node not in g:
+        g.add_node(node, kind=kind, label=name, name=name)
+    return node
+
+
+def _add_image(g: nx.MultiDiGraph, image: ImageRecord) -> str:
+    node = image.url
+    data: dict[str, Any] | None = g.nodes.get(node)
+    if data is None:
+        g.add_node(node, kind="image", label=image.title or node, url=node)
+        data = g.nodes[node]
+    elif data.get("kind") != "image":
+        return node  # the URL names an article too: link to it, keep its kind
+    for key in ("width", "height", "title", "attribution", "is_cached"):
+        value = getattr(image, key)
+        if value is not None and key not in data:
+            data[key] = value
+    return node

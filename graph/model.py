@@ -1,0 +1,143 @@
+"""The knowledge graph: a networkx ``MultiDiGraph`` plus the build report.
+
+networkx is the hub: RDF, HTML, exports and analysis all derive from
+:attr:`KnowledgeGraph.graph`. Node ids are IRIs (strings). Every node has a
+``kind`` from :data:`KINDS` and a display ``label``; every edge has a
+``relation`` from :data:`RELATIONS` and is keyed by it, so there is at most
+one edge of a relation between two nodes.
+
+Node kinds and their attributes:
+
+========== =====================================================================
+kind       attributes (besides ``kind`` and ``label``)
+========== =====================================================================
+article    title, excerpt, category, genre, published_at, updated_at (aware
+           datetimes), quality, heat, published, url, same_as (list of IRIs),
+           sources (files it came from), stub (True when only known from
+           ``related`` lists), body, featured_content, extra (unknown fields)
+provider   name, domain (an outlet: one per domain *and* name)
+website    domain, url (shared by the outlets of one domain)
+topic      key (normalized label)
+tag        key, place (True for ISO 3166 codes such as ``US-CA``)
+image      url, width, height, title, attribution, is_cached
+person     name (from ``provider.authors``)
+organization name (from ``provider.publishers``)
+========== =====================================================================
+
+Relations (edge ``relation``, from → to):
+
+=================== ======================= ==================================
+relation            from → to               from the field
+=================== ======================= ==================================
+published_by        article → provider      ``provider``
+about               article → topic         ``topics``
+tagged              article → tag           ``tags``
+image               article → image         ``images``
+author              article → person        ``provider.authors``
+related             article → article       ``related`` (``count``: entries)
+website             provider → website      ``provider.domain``
+logo                provider → image        ``provider.images``
+parent_organization provider → organization ``provider.publishers``
+=================== ======================= ==================================
+
+>>> kg = KnowledgeGraph.empty()
+>>> kg.graph.number_of_nodes(), kg.report.files.seen
+(0, 0)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import networkx as nx
+
+from .records import Diagnostic
+
+__all__ = ["KINDS", "RELATIONS", "BuildReport", "FileCounts", "KnowledgeGraph"]
+
+KINDS: Final = ("article", "provider", "website", "topic", "tag", "image", "person", "organization")
+RELATIONS: Final = (
+    "published_by",
+    "about",
+    "tagged",
+    "image",
+    "author",
+    "related",
+    "website",
+    "logo",
+    "parent_organization",
+)
+
+
+@dataclass(slots=True)
+class FileCounts:
+    """How many files were seen, gave an article (built), or did not (failed)."""
+
+    seen: int = 0
+    built: int = 0
+    failed: int = 0
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did: file counts, diagnostics, node and edge counts, timings."""
+
+    files: FileCounts = field(default_factory=FileCounts)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    nodes: dict[str, int] = field(default_factory=dict)
+    edges: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics of severity ``error``."""
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def count(self, graph: nx.MultiDiGraph) -> None:
+        """Fill :attr:`nodes` and :attr:`edges` from ``graph``."""
+        nodes = Counter(kind for _, kind in graph.nodes(data="kind"))
+        edges = Counter(rel for _, _, rel in graph.edges(data="relation"))
+        self.nodes = {k: nodes[k] for k in KINDS if nodes[k]}
+        self.edges = {r: edges[r] for r in RELATIONS if edges[r]}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``report.json`` form.
+
+        >>> BuildReport().to_dict()["files"]
+        {'seen': 0, 'built': 0, 'failed': 0}
+        """
+        by_severity = Counter(d.severity for d in self.diagnostics)
+        return {
+            "files": {"seen": self.files.seen, "built": self.files.built, "failed": self.files.failed},
+            "nodes": dict(self.nodes),
+            "edges": dict(self.edges),
+            "diagnostic_counts": {s: by_severity[s] for s in ("error", "warning", "info")},
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(slots=True)
+class KnowledgeGraph:
+    """The merged graph of a build and the report of how it was made."""
+
+    graph: nx.MultiDiGraph
+    report: BuildReport
+
+    @classmethod
+    def empty(cls) -> KnowledgeGraph:
+        """A graph with no nodes and an empty report."""
+        return cls(nx.MultiDiGraph(), BuildReport())
+
+    def nodes(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield ``(iri, attributes)`` for the nodes of one ``kind``."""
+        for node, data in self.graph.nodes(data=True):
+            if data.get("kind") == kind:
+                yield node, data
+
+    def __repr__(self) -> str:
+        nodes = ", ".join(f"{k}={v}" for k, v in self.report.nodes.items())
+        return f"<KnowledgeGraph {self.graph.number_of_nodes()} nodes ({nodes}), {self.graph.number_of_edges()} edges>"
