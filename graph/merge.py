@@ -118,10 +118,7 @@ def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | Non
                     )
                 )
             continue
-        if g.has_edge(src, dst, "related"):
-            g.edges[src, dst, "related"]["count"] += 1
-        else:
-            g.add_edge(src, dst, "related", relation="related", count=1)
+        _edge(g, src, dst, "related")
     return g
 
 

@@ -34,7 +34,7 @@ about               article → topic         ``topics``
 tagged              article → tag           ``tags``
 image               article → image         ``images``
 author              article → person        ``provider.authors``
-related             article → article       ``related`` (``count``: entries)
+related             article → article       ``related``
 website             provider → website      ``provider.domain``
 logo                provider → image        ``provider.images``
 parent_organization provider → organization ``provider.publishers``
