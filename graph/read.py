@@ -518,7 +518,7 @@ class _Fields:
         value = self.meta.get(key)
         if value is None:
             return []
-        if isinstance(value, dict):
+        if isinstance(value, dict) or (isinstance(value, str) and key == "images"):
             value = [value]
         if not isinstance(value, list):
             self.wrong(key, value, "a list")
