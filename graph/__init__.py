@@ -11,6 +11,10 @@ networkx graph of articles, outlets, topics, tags, images and related links.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from .build import build, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError
 from .export import load, write_outputs
@@ -32,6 +36,7 @@ __all__ = [
     "ProviderRecord",
     "QueryError",
     "SourceError",
+    "analysis",
     "build",
     "find_files",
     "load",
@@ -40,5 +45,18 @@ __all__ = [
     "read_files",
     "write_outputs",
 ]
+
+if TYPE_CHECKING:
+    from . import analysis
+
+#: Submodules loaded on first use, so ``import graph`` does not import pandas.
+_LAZY_MODULES = ("analysis",)
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
