@@ -166,7 +166,7 @@ def nodes_frame(g: GraphLike, kind: str | None = None) -> pd.DataFrame:
 
     One row per node, indexed by node id (the IRI) and named ``id``; columns
     ``kind`` and ``label`` first, then every attribute found on the nodes.
-    Dates are ``datetime64[ns, UTC]``. Works on a :class:`KnowledgeGraph` or
+    Dates are pandas datetimes in UTC. Works on a :class:`KnowledgeGraph` or
     on any networkx graph, such as a projection.
 
     >>> import graph

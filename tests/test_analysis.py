@@ -1,0 +1,373 @@
+"""The analysis API on small fixtures with known answers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+import graph
+from graph import analysis
+from graph.model import KnowledgeGraph
+from tests.conftest import WriteItem
+
+A = {"name": "Daily A", "domain": "a.com"}
+A_SPORT = {"name": "Daily A Sport", "domain": "a.com"}
+B = {"name": "Daily B", "domain": "b.com"}
+C = {"name": "Daily C", "domain": "c.com"}
+
+A1 = "https://a.com/a1"
+A2 = "https://a.com/a2"
+B1 = "https://b.com/b1"
+B2 = "https://b.com/b2"
+C1 = "https://c.com/c1"
+X1 = "https://a.com/sport/x1"
+
+
+def _item(url: str, title: str, when: str, provider: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {"title": title, "webUrl": url, "publishedDateTime": when, "provider": provider, **extra}
+
+
+def _stub(url: str, title: str, when: str, provider: dict[str, str]) -> dict[str, Any]:
+    return {"title": title, "webUrl": url, "publishedDateTime": when, "provider": provider}
+
+
+@pytest.fixture
+def kg(write_item: WriteItem, tmp_path: Path) -> KnowledgeGraph:
+    """Two stories and a lone article.
+
+    Story 1 (three articles, two outlets): a1 (Daily A, 6 May 08:00) lists b1
+    (Daily B, 6 May 12:00) and a2 (Daily A, 7 May 08:00) as related.
+    Story 2 (two articles, two outlets): c1 (Daily C, 8 May 10:00) lists b2
+    (Daily B, 8 May 11:00). x1 (Daily A Sport, also a.com, 13 May) stands alone.
+    """
+    write_item(
+        "a1.md",
+        **_item(
+            A1,
+            "Vaccine trial starts",
+            "2020-05-06T08:00:00Z",
+            A,
+            topics=["Virus", "Vaccines"],
+            tags=["US"],
+            related=[
+                _stub(B1, "Trial begins", "2020-05-06T12:00:00Z", B),
+                _stub(A2, "Trial: first results", "2020-05-07T08:00:00Z", A),
+            ],
+        ),
+    )
+    write_item("a2.md", **_item(A2, "Trial: first results", "2020-05-07T08:00:00Z", A, topics=["Vaccines"]))
+    write_item("b1.md", **_item(B1, "Trial begins", "2020-05-06T12:00:00Z", B, topics=["Virus"], tags=["US"]))
+    write_item(
+        "c1.md",
+        **_item(
+            C1,
+            "Flights resume",
+            "2020-05-08T10:00:00Z",
+            C,
+            topics=["Travel"],
+            related=[_stub(B2, "Airlines restart", "2020-05-08T11:00:00Z", B)],
+        ),
+    )
+    write_item("b2.md", **_item(B2, "Airlines restart", "2020-05-08T11:00:00Z", B, topics=["Travel"]))
+    write_item("x1.md", **_item(X1, "League suspended", "2020-05-13T09:00:00Z", A_SPORT, topics=["Virus"]))
+    built = graph.build([tmp_path / "corpus"], jobs=1)
+    assert built.report.errors == []
+    return built
+
+
+def _outlet(kg: KnowledgeGraph, name: str) -> str:
+    return next(n for n, d in kg.nodes("provider") if d["name"] == name)
+
+
+# ---------------------------------------------------------------- stories
+
+
+def test_story_of_three_articles_across_two_outlets_is_one_story(kg: KnowledgeGraph) -> None:
+    found = analysis.stories(kg)
+    assert [s.size for s in found] == [3, 2]
+    first = found[0]
+    assert first.rank == 0
+    assert first.articles == (A1, B1, A2)  # publication order
+    assert first.lead == A1
+    assert first.title == "Vaccine trial starts"
+    assert first.outlets == (_outlet(kg, "Daily A"), _outlet(kg, "Daily B"))
+    assert first.start == pd.Timestamp("2020-05-06T08:00:00Z")
+    assert first.end == pd.Timestamp("2020-05-07T08:00:00Z")
+    assert first.span_hours == 24.0
+
+
+def test_second_story_and_lone_article(kg: KnowledgeGraph) -> None:
+    second = analysis.stories(kg)[1]
+    assert second.articles == (C1, B2)
+    assert second.outlets == (_outlet(kg, "Daily C"), _outlet(kg, "Daily B"))
+    assert analysis.story_of(kg, X1) is None
+    story = analysis.story_of(kg, A2)
+    assert story is not None and story.lead == A1
+
+
+def test_story_of_rejects_non_articles(kg: KnowledgeGraph) -> None:
+    with pytest.raises(KeyError):
+        analysis.story_of(kg, _outlet(kg, "Daily A"))
+    with pytest.raises(KeyError):
+        analysis.story_of(kg, "https://nowhere.example/")
+
+
+def test_min_size_filters_stories(kg: KnowledgeGraph) -> None:
+    assert [s.size for s in analysis.stories(kg, min_size=3)] == [3]
+    assert analysis.stories(kg, min_size=4) == []
+
+
+def test_stories_frame(kg: KnowledgeGraph) -> None:
+    frame = analysis.stories_frame(kg)
+    assert frame.index.tolist() == [0, 1]
+    assert frame["articles"].tolist() == [3, 2]
+    assert frame["outlets"].tolist() == [2, 2]
+    assert frame.loc[0, "outlet_names"] == ["Daily A", "Daily B"]
+    assert frame.loc[1, "outlet_names"] == ["Daily C", "Daily B"]
+    assert frame.loc[0, "topics"] == ["Vaccines", "Virus"]  # two articles each, then by label
+    assert frame.loc[1, "span_hours"] == 1.0
+    assert isinstance(frame["start"].dtype, pd.DatetimeTZDtype) and str(frame["start"].dt.tz) == "UTC"
+
+
+def test_story_articles_show_the_spread(kg: KnowledgeGraph) -> None:
+    story = analysis.stories(kg)[0]
+    frame = analysis.story_articles(kg, story)
+    assert frame.index.tolist() == [A1, B1, A2]
+    assert frame["hours_after_start"].tolist() == [0.0, 4.0, 24.0]
+    assert frame["outlet"].tolist() == ["Daily A", "Daily B", "Daily A"]
+    assert frame["first_for_outlet"].tolist() == [True, True, False]
+    assert frame["links"].tolist() == [2, 1, 1]
+
+
+def test_related_pairs(kg: KnowledgeGraph) -> None:
+    pairs = analysis.related_pairs(kg).set_index(["source", "target"]).sort_index()
+    assert pairs.index.tolist() == [(A1, A2), (A1, B1), (C1, B2)]
+    assert pairs["same_outlet"].tolist() == [True, False, False]
+    assert pairs["same_domain"].tolist() == [True, False, False]
+    assert pairs["shared_topics"].tolist() == [1, 1, 1]
+    assert pairs["shared_tags"].tolist() == [0, 1, 0]
+    assert pairs["hours_apart"].tolist() == [24.0, 4.0, 1.0]
+
+
+# ---------------------------------------------------------------- projections
+
+
+def test_article_projection(kg: KnowledgeGraph) -> None:
+    p = analysis.article_projection(kg)
+    assert sorted(p.nodes) == sorted([A1, A2, B1, B2, C1])
+    assert p.number_of_edges() == 3
+    assert p.edges[A1, A2]["same_outlet"] is True
+    assert p.edges[A1, B1]["shared_tags"] == 1
+    assert analysis.article_projection(kg, isolated=True).number_of_nodes() == 6
+
+
+def test_outlet_projection_by_story(kg: KnowledgeGraph) -> None:
+    a, b, c, sport = (_outlet(kg, n) for n in ("Daily A", "Daily B", "Daily C", "Daily A Sport"))
+    p = analysis.outlet_projection(kg)
+    assert set(p.nodes) == {a, b, c, sport}
+    assert {frozenset(e): w for *e, w in p.edges(data="weight")} == {frozenset({a, b}): 1, frozenset({b, c}): 1}
+    assert p.nodes[a]["articles"] == 2 and p.nodes[sport]["domain"] == "a.com"
+
+
+def test_outlet_projection_by_topic_and_tag(kg: KnowledgeGraph) -> None:
+    a, b, c, sport = (_outlet(kg, n) for n in ("Daily A", "Daily B", "Daily C", "Daily A Sport"))
+    by_topic = analysis.outlet_projection(kg, "topic")
+    # Virus: A, B, Sport; Vaccines: A; Travel: B, C.
+    assert by_topic.edges[a, b]["weight"] == 1
+    assert by_topic.edges[a, sport]["weight"] == 1
+    assert by_topic.edges[b, c]["weight"] == 1
+    assert not by_topic.has_edge(a, c)
+    by_tag = analysis.outlet_projection(kg, "tag")
+    assert [(set(e), w) for *e, w in by_tag.edges(data="weight")] == [({a, b}, 1)]
+    with pytest.raises(ValueError, match="unknown by"):
+        analysis.outlet_projection(kg, "colour")  # type: ignore[arg-type]
+
+
+def test_topic_cooccurrence(kg: KnowledgeGraph) -> None:
+    c = analysis.cooccurrence(kg)
+    labels = {n: c.nodes[n]["label"] for n in c}
+    assert sorted(labels.values()) == ["Travel", "Vaccines", "Virus"]
+    assert {frozenset(labels[x] for x in e): w for *e, w in c.edges(data="weight")} == {
+        frozenset({"Virus", "Vaccines"}): 1
+    }
+    by_label = {c.nodes[n]["label"]: c.nodes[n]["articles"] for n in c}
+    assert by_label == {"Virus": 3, "Vaccines": 2, "Travel": 2}
+    tags = analysis.cooccurrence(kg, "tag")
+    assert tags.number_of_nodes() == 1 and tags.number_of_edges() == 0
+
+
+# ---------------------------------------------------------------- communities and centrality
+
+
+def test_communities_split_two_cliques_and_are_reproducible() -> None:
+    g = nx.Graph()
+    g.add_edges_from((u, v) for u in "abcd" for v in "abcd" if u < v)
+    g.add_edges_from((u, v) for u in "wxyz" for v in "wxyz" if u < v)
+    g.add_edge("d", "w")
+    g.add_node("lone")
+    found = analysis.communities(g)
+    assert found == [frozenset("abcd"), frozenset("wxyz"), frozenset({"lone"})]
+    assert analysis.communities(g) == found
+    assert analysis.communities(nx.Graph()) == []
+
+
+def test_communities_of_outlet_projection(kg: KnowledgeGraph) -> None:
+    found = analysis.communities(analysis.outlet_projection(kg))
+    assert sum(len(c) for c in found) == 4
+    assert frozenset({_outlet(kg, "Daily A Sport")}) in found
+
+
+def test_centrality_of_a_star() -> None:
+    star = nx.Graph([("hub", "a"), ("hub", "b"), ("hub", "c")])
+    frame = analysis.centrality(star)
+    assert frame.index[0] == "hub"
+    assert frame.loc["hub", "degree"] == 3
+    assert frame.loc["hub", "betweenness"] == 1.0
+    assert frame["pagerank"].sum() == pytest.approx(1.0)
+    # Agrees with the textbook value: hub = (1 - d)/n + d * (sum of leaves' rank).
+    leaf = frame.loc["a", "pagerank"]
+    assert frame.loc["hub", "pagerank"] == pytest.approx(0.15 / 4 + 0.85 * 3 * leaf)
+
+
+def test_centrality_of_empty_and_edgeless_graphs() -> None:
+    assert analysis.centrality(nx.Graph()).empty
+    lone = nx.Graph()
+    lone.add_nodes_from(["p", "q"])
+    assert analysis.centrality(lone)["pagerank"].tolist() == [0.5, 0.5]
+
+
+def test_outlet_centrality(kg: KnowledgeGraph) -> None:
+    frame = analysis.outlet_centrality(kg, n=None)
+    assert frame["label"].iloc[0] == "Daily B"  # in both stories
+    assert frame.loc[_outlet(kg, "Daily B"), "stories"] == 2
+    assert frame.loc[_outlet(kg, "Daily A"), "articles"] == 2
+    assert len(analysis.outlet_centrality(kg, n=2)) == 2
+
+
+def test_article_centrality(kg: KnowledgeGraph) -> None:
+    frame = analysis.article_centrality(kg, n=None)
+    assert frame.index[0] == A1
+    assert frame.loc[A1, "degree"] == 2
+    assert frame.loc[B1, "cited"] == 1 and frame.loc[A1, "cited"] == 0
+    assert frame.loc[A1, "outlet"] == "Daily A"
+    assert X1 not in frame.index
+
+
+# ---------------------------------------------------------------- timeline
+
+
+def test_daily_timeline_fills_empty_days(kg: KnowledgeGraph) -> None:
+    t = analysis.timeline(kg)
+    assert t.index[0] == pd.Timestamp("2020-05-06", tz="UTC")
+    assert t.index.name == "date"
+    assert t["articles"].tolist() == [2, 1, 2, 0, 0, 0, 0, 1]
+
+
+def test_weekly_timeline_starts_on_monday(kg: KnowledgeGraph) -> None:
+    t = analysis.timeline(kg, freq="W")
+    assert t.index.tolist() == [pd.Timestamp("2020-05-04", tz="UTC"), pd.Timestamp("2020-05-11", tz="UTC")]
+    assert t["articles"].tolist() == [5, 1]
+
+
+def test_timeline_by_group(kg: KnowledgeGraph) -> None:
+    by_outlet = analysis.timeline(kg, "outlet", "W")
+    assert list(by_outlet.columns) == ["Daily A", "Daily B", "Daily A Sport", "Daily C"]
+    assert by_outlet.sum().tolist() == [2, 2, 1, 1]
+    by_domain = analysis.timeline(kg, "domain", "W")
+    assert by_domain.sum().to_dict() == {"a.com": 3, "b.com": 2, "c.com": 1}
+    by_topic = analysis.timeline(kg, "topic", top_n=2)
+    assert list(by_topic.columns) == ["Virus", "Travel"]  # 3, then 2 and 2 by label
+    assert by_topic.columns.name == "topic"
+
+
+def test_timeline_rejects_unknown_arguments(kg: KnowledgeGraph) -> None:
+    with pytest.raises(ValueError, match="unknown by"):
+        analysis.timeline(kg, "colour")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown freq"):
+        analysis.timeline(kg, freq="M")  # type: ignore[arg-type]
+
+
+def test_timeline_of_empty_graph() -> None:
+    assert analysis.timeline(KnowledgeGraph.empty()).empty
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_top(kg: KnowledgeGraph) -> None:
+    outlets = analysis.top(kg, "provider", n=None)
+    assert outlets["label"].tolist() == ["Daily A", "Daily B", "Daily A Sport", "Daily C"]
+    assert outlets["articles"].tolist() == [2, 2, 1, 1]
+    assert analysis.top(kg, "domain", n=1).to_dict("records") == [{"label": "a.com", "articles": 3}]
+    assert analysis.top(kg, "topic")["label"].tolist() == ["Virus", "Travel", "Vaccines"]
+    with pytest.raises(ValueError, match="unknown kind"):
+        analysis.top(kg, "colour")
+
+
+def test_outlets_sharing_a_name_get_distinct_labels(write_item: WriteItem, tmp_path: Path) -> None:
+    write_item(
+        "one.md", **_item("https://one.com/x", "X", "2020-05-06T08:00:00Z", {"name": "CBS", "domain": "one.com"})
+    )
+    write_item(
+        "two.md", **_item("https://two.com/y", "Y", "2020-05-06T09:00:00Z", {"name": "CBS", "domain": "two.com"})
+    )
+    kg = graph.build([tmp_path / "corpus"], jobs=1)
+    assert sorted(analysis.top(kg, "provider")["label"]) == ["CBS (one.com)", "CBS (two.com)"]
+    assert sorted(analysis.timeline(kg, "outlet").columns) == ["CBS (one.com)", "CBS (two.com)"]
+
+
+def test_articles_frame(kg: KnowledgeGraph) -> None:
+    frame = analysis.articles_frame(kg)
+    assert len(frame) == 6 and frame.index.name == "id"
+    row = frame.loc[A1]
+    assert row["outlet"] == "Daily A" and row["domain"] == "a.com"
+    assert row["topics"] == ["Vaccines", "Virus"] and row["tags"] == ["US"]
+    assert (row["related_out"], row["related_in"]) == (2, 0)
+    assert frame.loc[B1, "related_in"] == 1
+    assert not frame["stub"].any()  # every related article has its own file
+    assert isinstance(frame["published_at"].dtype, pd.DatetimeTZDtype) and str(frame["published_at"].dt.tz) == "UTC"
+
+
+def test_nodes_and_edges_frames(kg: KnowledgeGraph) -> None:
+    nodes = analysis.nodes_frame(kg)
+    assert len(nodes) == kg.graph.number_of_nodes()
+    assert list(nodes.columns[:2]) == ["kind", "label"]
+    providers = analysis.nodes_frame(kg, "provider")
+    assert sorted(providers["name"]) == ["Daily A", "Daily A Sport", "Daily B", "Daily C"]
+    related = analysis.edges_frame(kg, "related")
+    assert sorted(zip(related["source"], related["target"], strict=True)) == [(A1, A2), (A1, B1), (C1, B2)]
+    assert len(analysis.edges_frame(kg)) == kg.graph.number_of_edges()
+    projected = analysis.edges_frame(analysis.outlet_projection(kg))
+    assert list(projected.columns) == ["source", "target", "weight"] and len(projected) == 2
+    assert len(analysis.nodes_frame(analysis.outlet_projection(kg))) == 4
+
+
+def test_summary(kg: KnowledgeGraph) -> None:
+    s = analysis.summary(kg)["count"]
+    assert s[("nodes", "article")] == 6
+    assert s[("nodes", "provider")] == 4
+    assert s[("edges", "related")] == 3
+    assert s[("edges", "about")] == 7
+
+
+def test_works_on_a_loaded_build(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    graph.write_outputs(kg, tmp_path / "out")
+    loaded = graph.load(tmp_path / "out")
+    assert [s.articles for s in analysis.stories(loaded)] == [s.articles for s in analysis.stories(kg)]
+    assert analysis.timeline(loaded).equals(analysis.timeline(kg))
+
+
+def test_import_graph_stays_cheap() -> None:
+    code = (
+        "import sys, graph\n"
+        "assert 'pandas' not in sys.modules and 'matplotlib' not in sys.modules\n"
+        "assert graph.analysis.stories\n"
+        "assert 'pandas' in sys.modules and 'matplotlib' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
