@@ -7,6 +7,7 @@ Each command is a few lines: it calls one library function and turns
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -152,6 +153,169 @@ def stats(out: OutDir = Path("out")) -> None:
     except NewsgraphError as exc:
         _fail(exc)
     _summary(kg, None, None)
+
+
+@app.command("query")
+def query_command(
+    query: Annotated[
+        str | None,
+        typer.Argument(help="SPARQL text, a path to a .rq file, or the name of a library query.", show_default=False),
+    ] = None,
+    out: OutDir = Path("out"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 results).")] = "table",
+    list_: Annotated[bool, typer.Option("--list", help="List the library queries and what each answers.")] = False,
+    bind: Annotated[
+        list[str] | None, typer.Option("--bind", "-b", help="NAME=VALUE: give a variable a value (repeatable).")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Stop the query after this many seconds.")] = 30.0,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow SERVICE and FROM (they may reach other machines).")
+    ] = False,
+) -> None:
+    """Answer a SPARQL query from the store of a build (OUT/store).
+
+    QUERY is the query text, a .rq file or a library query name (see --list).
+    Prefixes schema:, ng:, skos:, dcterms:, prov:, xsd:, rdf:, rdfs: need no
+    declaration. SERVICE, FROM and updates are refused.
+    """
+    from .store import FORMATS, library
+    from .store import query as run_query
+
+    if list_:
+        for entry in library().values():
+            out_console.print(f"{entry.name}\t{entry.description}", markup=False)
+        return
+    if query is None:
+        err_console.print("error: give a QUERY (text, a .rq file or a library name), or --list", markup=False)
+        raise typer.Exit(2)
+    if fmt not in FORMATS:
+        err_console.print(f"error: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", markup=False)
+        raise typer.Exit(2)
+    bindings: dict[str, str] = {}
+    for item in bind or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            err_console.print(f"error: --bind takes NAME=VALUE, not {item!r}", markup=False)
+            raise typer.Exit(2)
+        bindings[name] = value
+    try:
+        result = run_query(out, query, timeout=timeout, allow_remote=allow_remote, bindings=bindings)
+    except NewsgraphError as exc:
+        _fail(exc)
+    if fmt != "table":
+        sys.stdout.write(result.serialize(fmt))
+        return
+    table = Table(show_header=True, header_style="bold")
+    for name in ["ask"] if result.boolean is not None else result.variables:
+        table.add_column(name, overflow="fold")
+    for row in result.display_rows():
+        table.add_row(*row)
+    out_console.print(table)
+    err_console.print(f"{len(result)} rows in {result.elapsed * 1000:.0f} ms", markup=False)
+
+
+@app.command()
+def serve(
+    out: OutDir = Path("out"),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7878,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run.")] = 30.0,
+) -> None:
+    """Serve OUT/store as a read-only SPARQL 1.1 Protocol endpoint (GET/POST /query).
+
+    Oxigraph answers the queries; SERVICE, FROM and updates are refused before
+    they reach it. Stop with Ctrl+C.
+    """
+    from .server import Endpoint
+
+    try:
+        endpoint = Endpoint(out, host=host, port=port, timeout=timeout).start()
+    except NewsgraphError as exc:
+        _fail(exc)
+    err_console.print(
+        f"SPARQL endpoint at {endpoint.url}/query (query page {endpoint.url}/), read-only; Ctrl+C stops it",
+        markup=False,
+    )
+    try:
+        endpoint.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.close()
+
+
+@app.command()
+def push(
+    endpoint: Annotated[
+        str, typer.Option("--endpoint", help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store.")
+    ],
+    out: OutDir = Path("out"),
+    graph: Annotated[
+        str | None, typer.Option("--graph", help="Named graph IRI to replace (default: the default graph).")
+    ] = None,
+) -> None:
+    """Send the built graph (OUT/graph.nt, else OUT/store) to a SPARQL Graph Store endpoint."""
+    from .push import push as push_graph
+
+    try:
+        with _Bar(enabled=err_console.is_terminal) as bar:
+            result = push_graph(out, endpoint, graph, progress=bar)
+    except NewsgraphError as exc:
+        _fail(exc)
+    out_console.print(
+        f"sent {result.sent:,} triples in {result.requests} requests; {result.url} now holds {result.stored:,} triples",
+        markup=False,
+    )
+    if result.stored != result.sent:
+        err_console.print("warning: the graph holds a different number of triples than were sent", markup=False)
+
+
+@app.command()
+def view(
+    file: Annotated[Path, typer.Option("--out", "-o", help="The page to write (FILE.html).")],
+    out: OutDir = Path("out"),
+    around: Annotated[str | None, typer.Option("--around", help="An article's URL: show its neighbourhood.")] = None,
+    depth: Annotated[int, typer.Option("--depth", min=0, help="Links to walk from --around.")] = 1,
+    story: Annotated[
+        str | None, typer.Option("--story", help="An article's URL: show its story (related links).")
+    ] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Only articles about this topic or tag.")] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="Only articles from this outlet (domain or name).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only articles published on or after (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only articles published on or before (YYYY-MM-DD).")
+    ] = None,
+    max_nodes: Annotated[
+        int | None,
+        typer.Option("--max-nodes", min=1, help="Draw at most this many nodes (default keeps the page fast)."),
+    ] = None,
+) -> None:
+    """Write an interactive HTML page of one view of the graph in OUT (opens offline, from file://)."""
+    from .html import DEFAULT_MAX_NODES, write_view
+
+    try:
+        shown = write_view(
+            out,
+            file,
+            around=around,
+            depth=depth,
+            story=story,
+            topic=topic,
+            provider=provider,
+            since=since,
+            until=until,
+            max_nodes=max_nodes or DEFAULT_MAX_NODES,
+        )
+    except NewsgraphError as exc:
+        _fail(exc)
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in shown.counts.items())
+    out_console.print(f"wrote {file}: {shown.title}; {len(shown.nodes):,} nodes ({counts})", markup=False)
+    for notice in shown.notices:
+        err_console.print(f"view cut: {notice}", markup=False)
 
 
 def main() -> None:

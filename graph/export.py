@@ -12,7 +12,7 @@ JSON text) and ``report.json``.
 >>> import tempfile, graph
 >>> out = tempfile.mkdtemp()
 >>> sorted(p.name for p in write_outputs(graph.build(["seeds"]), out).values())
-['graph.graphml', 'graph.json', 'report.json']
+['graph.graphml', 'graph.json', 'report.json', 'store']
 >>> load(out).report.nodes["article"]
 5
 """
@@ -58,22 +58,12 @@ def write_node_link(kg: KnowledgeGraph, path: Path) -> None:
     path.write_text(_dumps(data), encoding="utf-8")
 
 
-def _graphml_value(value: Any) -> Any:
-    if isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return json.dumps(value, ensure_ascii=True, default=to_jsonable)
-
-
 def write_graphml(kg: KnowledgeGraph, path: Path) -> None:
     """Write GraphML; lists and mappings become JSON text, dates ISO 8601 text."""
-    g = nx.MultiDiGraph()
-    for node, data in kg.graph.nodes(data=True):
-        g.add_node(node, **{k: _graphml_value(v) for k, v in data.items() if v is not None})
-    for u, v, key, data in kg.graph.edges(keys=True, data=True):
-        g.add_edge(u, v, key, **{k: _graphml_value(x) for k, x in data.items() if x is not None})
-    nx.write_graphml(g, path, encoding="utf-8", named_key_ids=True)
+    from .graphml import write_graphml as write
+
+    with path.open("w", encoding="utf-8") as fh:
+        write(kg.graph, fh)
 
 
 def write_report(kg: KnowledgeGraph, path: Path) -> None:
@@ -81,11 +71,27 @@ def write_report(kg: KnowledgeGraph, path: Path) -> None:
     path.write_text(json.dumps(kg.report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def write_store(kg: KnowledgeGraph, path: Path) -> None:
+    """Write ``store/``, the embedded Oxigraph SPARQL store (a folder; see :mod:`graph.store`)."""
+    from .store import write_store as write
+
+    write(kg, path)
+
+
+def write_explorer(kg: KnowledgeGraph, path: Path) -> None:
+    """Write ``graph.html``, the interactive explorer page (see :mod:`graph.html`)."""
+    from .html import write_graph_html
+
+    write_graph_html(kg, path)
+
+
 #: Output file name → writer. Later stages (RDF, HTML, store) add theirs.
 WRITERS: Final[dict[str, Writer]] = {
     "graph.json": write_node_link,
     "graph.graphml": write_graphml,
     "report.json": write_report,
+    "store": write_store,
+    "graph.html": write_explorer,
 }
 
 

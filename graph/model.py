@@ -50,11 +50,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
 from .records import Diagnostic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KINDS", "RELATIONS", "BuildReport", "FileCounts", "KnowledgeGraph"]
 
@@ -137,6 +140,16 @@ class KnowledgeGraph:
         for node, data in self.graph.nodes(data=True):
             if data.get("kind") == kind:
                 yield node, data
+
+    def query(self, sparql: str) -> pd.DataFrame:
+        """Answer a SPARQL query (text, a ``.rq`` path or a library query name) as a DataFrame.
+
+        The graph is loaded into an in-memory Oxigraph store on first use (see
+        :func:`graph.store.dataframe`); for rdflib, use :func:`graph.rdf.to_rdf`.
+        """
+        from .store import dataframe
+
+        return dataframe(self, sparql)
 
     def __repr__(self) -> str:
         nodes = ", ".join(f"{k}={v}" for k, v in self.report.nodes.items())
