@@ -6,12 +6,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CORPUS ?= ../shared/corpora/coronavirus-news
 
-.PHONY: demo test lint typecheck pytest corpus clean help
+.PHONY: demo test lint typecheck pytest corpus notebooks clean help
 
 help:
 	@echo "make demo    build seeds/ into out/ and show what was written"
 	@echo "make test    ruff, mypy and pytest (installs what they need)"
 	@echo "make corpus  build $(CORPUS) into out/corpus"
+	@echo "make notebooks  run notebooks/*.ipynb into HTML under out/notebooks"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,13 @@ demo: $(STAMP)
 
 corpus: $(STAMP)
 	$(BIN)/newsgraph build $(CORPUS) -o out/corpus
+
+# The notebooks read the shared corpus when it is beside the project, else seeds/;
+# NEWSGRAPH_CORPUS=FOLDER make notebooks runs them on another folder.
+notebooks: $(STAMP)
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=240 \
+		--output-dir out/notebooks notebooks/*.ipynb
+	@echo "open out/notebooks/*.html in a browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check graph tests
