@@ -1,6 +1,8 @@
 """Reading: find news files, parse their YAML front matter, type-check every field.
 
-The front matter is untrusted. Before PyYAML's C loader sees it, a cheap
+Most front matter is plain block YAML, which :mod:`graph.fastyaml` parses
+directly; everything else goes to PyYAML. The front matter is untrusted.
+Before PyYAML's C loader sees it, a cheap
 guard looks for the shapes that hurt it (deep nesting segfaults the C
 composer; alias bombs explode in memory) and, only when one may be present,
 walks the event stream to measure depth and alias expansion. Booleans follow
@@ -32,6 +34,7 @@ from typing import Any, Final
 import frontmatter.default_handlers
 import yaml
 
+from . import fastyaml
 from .identity import canonical_url, display_label, normalize_domain
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord, Severity
 
@@ -253,11 +256,14 @@ def parse_text(text: str, path: str = "<text>") -> FileResult:
             "the front matter opened on line 1 is never closed; add a '---' line after it",
             line=1,
         )
-    guard = _guard(fm, path)
-    if guard is not None:
-        return FileResult(path, None, [guard])
+    meta = fastyaml.load(fm)
+    if meta is fastyaml.FALLBACK:
+        guard = _guard(fm, path)
+        if guard is not None:
+            return FileResult(path, None, [guard])
     try:
-        meta = yaml.load(fm, Loader=_Loader)
+        if meta is fastyaml.FALLBACK:
+            meta = yaml.load(fm, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
