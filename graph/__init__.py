@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .build import build, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError
 from .export import load, write_outputs
+from .html import Page, View, ViewError, explore, select_view, write_html, write_view
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
@@ -33,17 +34,24 @@ __all__ = [
     "KnowledgeGraph",
     "NewsgraphError",
     "OutputError",
+    "Page",
     "ProviderRecord",
     "QueryError",
     "SourceError",
+    "View",
+    "ViewError",
     "analysis",
     "build",
+    "explore",
     "find_files",
     "load",
     "parse_text",
     "read_file",
     "read_files",
+    "select_view",
+    "write_html",
     "write_outputs",
+    "write_view",
 ]
 
 if TYPE_CHECKING:
