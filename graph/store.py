@@ -404,7 +404,7 @@ def query_store(
     >>> query_store(store, "SELECT * WHERE { ?s ?p }")
     Traceback (most recent call last):
     ...
-    graph.errors.QueryError: SPARQL syntax error at line 1, column 23: expected one of LATERAL, SERVICE, [_]
+    graph.errors.QueryError: SPARQL syntax error at line 1, column 25: expected one of LATERAL, SERVICE, [_]
     """
     import time
 

@@ -1,0 +1,119 @@
+"""The store: refusals, syntax errors, timeouts, result formats, kg.query and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from typer.testing import CliRunner
+
+import graph
+from graph.cli import app
+from graph.errors import QueryError
+from graph.store import check_query, memory_store, query_store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    return memory_store(FIXTURE.read_bytes(), fmt="ttl")
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("store-out")
+    graph.write_outputs(graph.build([seeds_dir]), out)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", "SERVICE"),
+        ("select * where { service silent <http://x/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * WHERE { \\u0053ERVICE <http://x/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * FROM NAMED <http://x/g> WHERE { ?s ?p ?o }", "FROM"),
+        ("LOAD <http://x/data.ttl>", "LOAD"),
+        ("INSERT DATA { <http://a> <http://b> <http://c> }", "INSERT"),
+    ],
+)
+def test_refused(query: str, word: str) -> None:
+    with pytest.raises(QueryError, match=rf"^{word} \(line 1, column \d+\) is refused"):
+        check_query(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?service WHERE { ?s <http://x/SERVICE> 'SERVICE' } # SERVICE",
+        "SELECT * WHERE { ?s ex:service ?o }",
+        'SELECT * WHERE { ?s ?p """LOAD FROM""" }',
+    ],
+)
+def test_not_refused(query: str) -> None:
+    check_query(query)
+
+
+def test_allow_remote_lets_service_through() -> None:
+    check_query("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", allow_remote=True)
+
+
+def test_syntax_error_says_where(store: ox.Store) -> None:
+    with pytest.raises(QueryError, match="syntax error at line 2, column"):
+        query_store(store, "SELECT *\nWHERE { ?s ?p }")
+
+
+def test_timeout_stops_a_long_query(store: ox.Store) -> None:
+    long = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with pytest.raises(QueryError, match=r"stopped after 0\.2 s"):
+        query_store(store, long, timeout=0.2)
+
+
+def test_formats(store: ox.Store) -> None:
+    r = query_store(store, "SELECT ?name ?n WHERE { ?o schema:name ?name BIND(1 AS ?n) } ORDER BY ?name LIMIT 2")
+    assert list(csv.reader(io.StringIO(r.to_csv()))) == [["name", "n"], ["Alpha News", "1"], ["Ann Writer", "1"]]
+    assert r.to_csv().endswith("\r\n")
+    assert r.to_tsv().splitlines()[1] == '"Alpha News"\t"1"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    doc = json.loads(r.to_json())
+    assert doc["head"]["vars"] == ["name", "n"]
+    assert doc["results"]["bindings"][0]["name"] == {"type": "literal", "value": "Alpha News"}
+    assert json.loads(query_store(store, "ASK { ?s ?p ?o }").to_json()) == {"head": {}, "boolean": True}
+    df = query_store(store, "SELECT ?d WHERE { <https://alpha.example/a1> schema:datePublished ?d }").to_dataframe()
+    assert df["d"][0].year == 2020
+
+
+def test_kg_query_returns_a_dataframe(seeds_dir: Path) -> None:
+    kg = graph.build([seeds_dir])
+    df = kg.query("SELECT (COUNT(?a) AS ?n) WHERE { ?a a schema:NewsArticle }")
+    assert df["n"].tolist() == [5]
+    assert len(kg.query("top-outlets")) > 0
+
+
+def test_build_writes_the_store(seeds_out: Path) -> None:
+    assert (seeds_out / "store").is_dir()
+    assert graph.load(seeds_out).report.nodes["article"] == 5
+
+
+def test_cli_query_errors_have_no_traceback(seeds_out: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(app, ["query", "SELECT * WHERE { ?s ?p }", "-d", str(seeds_out)])
+    assert bad.exit_code == 2
+    assert "syntax error at line 1, column" in bad.output and "Traceback" not in bad.output
+    refused = runner.invoke(app, ["query", "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }", "-d", str(seeds_out)])
+    assert refused.exit_code == 2 and "SERVICE" in refused.output
+    missing = runner.invoke(app, ["query", "top-outlets", "-d", str(seeds_out / "nope")])
+    assert missing.exit_code == 2 and "newsgraph build" in missing.output
+
+
+def test_cli_query_list_and_table(seeds_out: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["query", "--list"])
+    assert listed.exit_code == 0
+    assert listed.stdout.splitlines()[0].split()[0] == "articles-by-tag"
+    table = runner.invoke(app, ["query", "top-outlets", "-d", str(seeds_out)])
+    assert table.exit_code == 0 and "outlet" in table.stdout
