@@ -318,6 +318,26 @@ def view(
         err_console.print(f"view cut: {notice}", markup=False)
 
 
+@app.command("validate")
+def validate_command(out: OutDir = Path("out")) -> None:
+    """Check OUT/graph.ttl against the SHACL shapes of the package (exit status 1 on violations)."""
+    from .validate import validate
+
+    try:
+        report = validate(out)
+    except NewsgraphError as exc:
+        _fail(exc)
+    except ImportError:
+        err_console.print("error: validate needs pySHACL; install it with: pip install 'newsgraph[validate]'")
+        raise typer.Exit(2) from None
+    for v in report.violations:
+        out_console.print(str(v), markup=False)
+    if not report.conforms:
+        out_console.print(f"{len(report.violations)} violations in {report.triples:,} triples", markup=False)
+        raise typer.Exit(1)
+    out_console.print(f"{out / 'graph.ttl'} conforms ({report.triples:,} triples)", markup=False)
+
+
 def main() -> None:
     """Entry point of the ``newsgraph`` console script."""
     app(prog_name="newsgraph")

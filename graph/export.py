@@ -11,8 +11,9 @@ JSON text) and ``report.json``.
 
 >>> import tempfile, graph
 >>> out = tempfile.mkdtemp()
->>> sorted(p.name for p in write_outputs(graph.build(["seeds"]), out).values())
-['graph.graphml', 'graph.json', 'report.json', 'store']
+>>> sorted(p.name for p in write_outputs(graph.build(["seeds"]), out).values())  # doctest: +NORMALIZE_WHITESPACE
+['graph.graphml', 'graph.html', 'graph.json', 'graph.jsonld', 'graph.nq', 'graph.nt', 'graph.ttl',
+ 'report.json', 'store']
 >>> load(out).report.nodes["article"]
 5
 """
@@ -85,11 +86,22 @@ def write_explorer(kg: KnowledgeGraph, path: Path) -> None:
     write_graph_html(kg, path)
 
 
+def write_rdf_file(kg: KnowledgeGraph, path: Path) -> None:
+    """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` or ``graph.nq`` (by suffix; see :mod:`graph.rdf`)."""
+    from .rdf import write_build_file
+
+    write_build_file(kg, path)
+
+
 #: Output file name → writer. Later stages (RDF, HTML, store) add theirs.
 WRITERS: Final[dict[str, Writer]] = {
     "graph.json": write_node_link,
     "graph.graphml": write_graphml,
     "report.json": write_report,
+    "graph.ttl": write_rdf_file,
+    "graph.nt": write_rdf_file,
+    "graph.jsonld": write_rdf_file,
+    "graph.nq": write_rdf_file,
     "store": write_store,
     "graph.html": write_explorer,
 }

@@ -1,0 +1,54 @@
+"""Validation: built output conforms to the SHACL shapes; a graph broken on purpose does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import graph
+from graph.cli import app
+
+pytest.importorskip("pyshacl")
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    graph.write_outputs(graph.build(["seeds"]), out, names=["graph.ttl", "graph.json", "report.json"])
+    return out
+
+
+def test_seeds_conform(seeds_out: Path) -> None:
+    report = graph.validate(seeds_out)
+    assert report.conforms and report.violations == [] and report.triples > 100
+    result = CliRunner().invoke(app, ["validate", "-d", str(seeds_out)])
+    assert result.exit_code == 0, result.output
+    assert "conforms" in result.output
+
+
+def test_broken_graph_names_node_and_shape(tmp_path: Path) -> None:
+    kg = graph.build(["seeds"])
+    provider = next(n for n, _ in kg.nodes("provider"))
+    del kg.graph.nodes[provider]["name"]  # schema:name is required
+    article = next(n for n, _ in kg.nodes("article"))
+    kg.graph.nodes[article]["quality"] = "high"  # kept (ng:attributes), but not as a wrong ng:quality
+    kg.graph.nodes[article]["sources"] = []  # prov:wasDerivedFrom is required
+    graph.write_outputs(kg, tmp_path, names=["graph.ttl"])
+    report = graph.validate(tmp_path)
+    assert not report.conforms
+    found = {(v.focus, v.shape, v.path) for v in report.violations}
+    assert found == {
+        (provider, "ngsh:ProviderShape", "schema:name"),
+        (article, "ngsh:ArticleShape", "prov:wasDerivedFrom"),
+    }
+    result = CliRunner().invoke(app, ["validate", "-d", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{provider}: ngsh:ProviderShape schema:name: " in result.output
+    assert "2 violations" in result.output
+
+
+def test_missing_build_is_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", "-d", str(tmp_path / "nope")])
+    assert result.exit_code == 2
