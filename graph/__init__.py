@@ -20,8 +20,10 @@ from .errors import NewsgraphError, OutputError, QueryError, SourceError
 from .export import load, write_outputs
 from .html import Page, View, ViewError, explore, select_view, write_html, write_view
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph
+from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
+from .validate import ValidationReport, Violation, validate
 
 __all__ = [
     "KINDS",
@@ -38,19 +40,26 @@ __all__ = [
     "ProviderRecord",
     "QueryError",
     "SourceError",
+    "ValidationReport",
+    "Violation",
     "View",
     "ViewError",
     "analysis",
     "build",
     "explore",
     "find_files",
+    "from_rdf",
     "load",
     "parse_text",
     "read_file",
     "read_files",
+    "read_rdf",
+    "to_rdf",
+    "validate",
     "select_view",
     "write_html",
     "write_outputs",
+    "write_rdf",
     "write_view",
 ]
 
