@@ -68,6 +68,8 @@ def test_notebook_runs_on_seeds(name: str, monkeypatch: pytest.MonkeyPatch) -> N
     outputs = _outputs(nb)
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any(str(SEEDS) in str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    if any("graph.explore(" in cell.source for cell in nb.cells):
+        assert any("<iframe" in o.get("data", {}).get("text/html", "") for o in outputs)
 
 
 def _count(outputs: list[dict[str, Any]]) -> tuple[int, int]:
