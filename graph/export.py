@@ -12,7 +12,7 @@ JSON text) and ``report.json``.
 >>> import tempfile, graph
 >>> out = tempfile.mkdtemp()
 >>> sorted(p.name for p in write_outputs(graph.build(["seeds"]), out).values())  # doctest: +NORMALIZE_WHITESPACE
-['graph.graphml', 'graph.html', 'graph.json', 'graph.jsonld', 'graph.nq', 'graph.nt', 'graph.ttl',
+['graph.graphml', 'graph.html', 'graph.json', 'graph.jsonld', 'graph.nt', 'graph.ttl',
  'report.json', 'store']
 >>> load(out).report.nodes["article"]
 5
@@ -101,7 +101,6 @@ WRITERS: Final[dict[str, Writer]] = {
     "graph.ttl": write_rdf_file,
     "graph.nt": write_rdf_file,
     "graph.jsonld": write_rdf_file,
-    "graph.nq": write_rdf_file,
     "store": write_store,
     "graph.html": write_explorer,
 }

@@ -31,7 +31,8 @@ def norm(g: nx.MultiDiGraph) -> tuple[dict[str, Any], list[Any]]:
 def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[graph.KnowledgeGraph, Path]:
     kg = graph.build(["seeds"])
     out = tmp_path_factory.mktemp("seeds_out")
-    graph.write_outputs(kg, out, names=["graph.ttl", "graph.nt", "graph.jsonld", "graph.nq"])
+    graph.write_outputs(kg, out, names=["graph.ttl", "graph.nt", "graph.jsonld"])
+    write_rdf(kg, out / "graph.nq")
     return kg, out
 
 
