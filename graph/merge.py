@@ -187,9 +187,10 @@ def _add_provider(g: nx.MultiDiGraph, p: ProviderRecord) -> str:
         if p.domain:
             g.nodes[node]["domain"] = p.domain
     if p.domain:
-        site = f"https://{p.domain}/"
+        # Minted, not https://DOMAIN/: a home page can be an article of its own (https://inquirer.com/).
+        site = id_iri("website", p.domain)
         if site not in g:
-            g.add_node(site, kind="website", label=p.domain, domain=p.domain, url=site)
+            g.add_node(site, kind="website", label=p.domain, domain=p.domain, url=f"https://{p.domain}/")
         _edge(g, node, site, "website")
     for image in p.images:
         _edge(g, node, _add_image(g, image), "logo")

@@ -16,7 +16,7 @@ article    title, excerpt, category, genre, published_at, updated_at (aware
            sources (files it came from), stub (True when only known from
            ``related`` lists), body, featured_content, extra (unknown fields)
 provider   name, domain (an outlet: one per domain *and* name)
-website    domain, url (shared by the outlets of one domain)
+website    domain, url (``https://DOMAIN/``; shared by the outlets of one domain)
 topic      key (normalized label)
 tag        key, place (True for ISO 3166 codes such as ``US-CA``)
 image      url, width, height, title, attribution, is_cached

@@ -66,6 +66,7 @@ _BOOL_12: Final = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 # Characters no output format may carry as they are (XML forbids C0 controls,
 # UTF-8 forbids lone surrogates) and bidi overrides that disguise text.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")  # no UTF-8 output can carry a lone surrogate
 _TOP_KEY: Final = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
 
 
@@ -676,9 +677,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {_SURROGATE.sub("\ufffd", str(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
     return json.dumps(value, default=str)

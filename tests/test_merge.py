@@ -73,10 +73,21 @@ def test_outlets_share_a_domain_but_stay_distinct() -> None:
     g = merge([a, b, c])
     providers = [n for n, k in g.nodes(data="kind") if k == "provider"]
     assert len(providers) == 2
-    assert [n for n, k in g.nodes(data="kind") if k == "website"] == ["https://cbslocal.com/"]
-    assert all(g.has_edge(p, "https://cbslocal.com/", "website") for p in providers)
+    site = "https://w3id.org/newsgraph/id/website/cbslocal.com"
+    assert [n for n, k in g.nodes(data="kind") if k == "website"] == [site]
+    assert g.nodes[site]["url"] == "https://cbslocal.com/"
+    assert all(g.has_edge(p, site, "website") for p in providers)
     names = sorted(g.nodes[p]["name"] for p in providers)
     assert names == ["CBS Boston / WBZ", "CBS New York"]  # first spelling wins
+
+
+def test_a_home_page_article_and_a_website_stay_apart() -> None:
+    home = art(
+        "https://inquirer.com/", "a.md", title="Home", provider=ProviderRecord("Philadelphia Inquirer", "inquirer.com")
+    )
+    g = merge([home])
+    assert g.nodes["https://inquirer.com/"]["kind"] == "article"
+    assert g.nodes["https://w3id.org/newsgraph/id/website/inquirer.com"]["kind"] == "website"
 
 
 def test_one_publisher_per_article_best_ranked_wins() -> None:
