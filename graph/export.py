@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -127,12 +128,16 @@ def write_outputs(
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
     except OSError as exc:
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
+    # The report goes last, so it holds the time every other output took.
+    wanted.sort(key=lambda name: name == "report.json")
     written: dict[str, Path] = {}
     try:
         for i, name in enumerate(wanted):
             if progress is not None:
                 progress("write", i, len(wanted))
+            started = time.perf_counter()
             WRITERS[name](kg, staging / name)
+            kg.report.timings[f"write {name}"] = time.perf_counter() - started
         for name in wanted:
             _replace(staging / name, target / name)
             written[name] = target / name
