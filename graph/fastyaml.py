@@ -36,6 +36,8 @@ FALLBACK: Final = _Fallback()
 
 # Characters YAML does not allow in a stream (PyYAML's Reader.NON_PRINTABLE).
 _NON_PRINTABLE: Final = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Tabs, and what YAML 1.1 counts as line breaks besides "\n" (NEL, LS, PS, CR).
+_OTHER_BREAKS: Final = re.compile("[\t\r\x85\u2028\u2029]")
 _KEY: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*):(?: +(.*))?$")
 _INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)$")
 _NULLS: Final = frozenset({"", "~", "null", "Null", "NULL"})
@@ -226,7 +228,7 @@ class _Parser:
 
 def load(text: str) -> Any:
     """Parse ``text`` if it is in the simple subset; else return :data:`FALLBACK`."""
-    if "\t" in text or _NON_PRINTABLE.search(text) or "\r" in text:
+    if _OTHER_BREAKS.search(text) or _NON_PRINTABLE.search(text):
         return FALLBACK
     parser = _Parser(text)
     start = parser.next_line(0)

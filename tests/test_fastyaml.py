@@ -75,6 +75,8 @@ def test_agrees_with_pyyaml_on_the_whole_corpus(corpus_dir: Path) -> None:
         '"quoted key": 1',
         "a:\n\t- tab",
         "a: x\x07y",
+        "a: 'x\x85y'",
+        "a: x\u2028y",
         "  indented: start",
         "a: 1\n b: 2",
         "a:\n  - - nested",
