@@ -19,7 +19,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,server,validate,dask,notebooks]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dask,notebooks]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -328,7 +328,7 @@ def validate_command(out: OutDir = Path("out")) -> None:
     except NewsgraphError as exc:
         _fail(exc)
     except ImportError:
-        err_console.print("error: validate needs pySHACL; install it with: pip install 'newsgraph[validate]'")
+        err_console.print("error: validate needs pySHACL; install it with: pip install pyshacl")
         raise typer.Exit(2) from None
     for v in report.violations:
         out_console.print(str(v), markup=False)
