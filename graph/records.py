@@ -28,6 +28,28 @@ __all__ = [
 Severity = Literal["error", "warning", "info"]
 
 
+def _text_path(path: str) -> str:
+    """``path`` as text every output can carry.
+
+    A file name that is not valid UTF-8 comes from :func:`os.fsdecode` with
+    lone surrogates (``'\\udce9'``), which no UTF-8 output can hold: those
+    bytes are written as ``\\xe9`` escapes instead, so the file is still named.
+
+    >>> _text_path("caf\\udce9.md")
+    'caf\\\\xe9.md'
+    """
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no file system gave
+            return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return path
+
+
 @dataclass(slots=True, frozen=True)
 class Diagnostic:
     """One problem found in one file: where, how bad, a stable code, what to do."""
@@ -39,6 +61,9 @@ class Diagnostic:
     line: int | None = None
     column: int | None = None
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", _text_path(self.path))
 
     @property
     def location(self) -> str:
@@ -110,6 +135,9 @@ class ArticleRecord:
     featured_content: Any = None
     body: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.source = _text_path(self.source)
 
 
 @dataclass(slots=True)
