@@ -21,17 +21,21 @@ JSON text) and ``report.json``.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Final
 
 import networkx as nx
 
+from .build import default_jobs
 from .errors import OutputError
 from .model import BuildReport, FileCounts, KnowledgeGraph
 from .records import Diagnostic
@@ -107,16 +111,56 @@ WRITERS: Final[dict[str, Writer]] = {
 }
 
 
+#: Outputs written by a second process when two CPUs are available (the page
+#: layout and the whole-graph exports); the RDF family stays together in the
+#: first, where the triples are computed once and ``store`` loads ``graph.nt``.
+_SECOND_PROCESS: Final = frozenset({"graph.html", "graph.graphml", "graph.json"})
+
+
+def _write_group(kg: KnowledgeGraph, staging: Path, names: list[str]) -> dict[str, float]:
+    timings: dict[str, float] = {}
+    for name in names:
+        started = time.perf_counter()
+        WRITERS[name](kg, staging / name)
+        timings[f"write {name}"] = time.perf_counter() - started
+    return timings
+
+
+def _child(kg: KnowledgeGraph, staging: Path, names: list[str], conn: Connection) -> None:
+    """Body of the second writer process: report timings, or the error, through ``conn``."""
+    try:
+        conn.send(("ok", _write_group(kg, staging, names)))
+    except BaseException as exc:  # everything goes back to the parent
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _split(wanted: list[str], jobs: int) -> tuple[list[str], list[str]]:
+    """The outputs for this process and for a second one (none when it would not pay)."""
+    if jobs < 2 or "fork" not in mp.get_all_start_methods():
+        return wanted, []
+    other = [n for n in wanted if n in _SECOND_PROCESS]
+    mine = [n for n in wanted if n not in _SECOND_PROCESS]
+    if not other or not mine:
+        return wanted, []
+    return mine, other
+
+
 def write_outputs(
     kg: KnowledgeGraph,
     out: str | os.PathLike[str],
     names: Iterable[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
 ) -> dict[str, Path]:
     """Write the outputs ``names`` (default: all of :data:`WRITERS`) into ``out``.
 
-    Returns output name → final path. Raises :class:`~graph.errors.OutputError`
-    when ``out`` cannot be created or written; the previous outputs stay whole.
+    With ``jobs`` of 2 or more (default: the CPUs available) the page and the
+    whole-graph exports are written by a forked second process while this one
+    writes the RDF and the store. Returns output name → final path. Raises
+    :class:`~graph.errors.OutputError` when ``out`` cannot be created or
+    written; the previous outputs stay whole.
     """
     target = Path(out)
     wanted = list(WRITERS) if names is None else list(names)
@@ -129,23 +173,40 @@ def write_outputs(
     except OSError as exc:
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     # The report goes last, so it holds the time every other output took.
-    wanted.sort(key=lambda name: name == "report.json")
+    report = [n for n in wanted if n == "report.json"]
+    mine, other = _split([n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs)
     written: dict[str, Path] = {}
+    child: BaseProcess | None = None
     try:
-        for i, name in enumerate(wanted):
+        if other:
+            receive, send = mp.Pipe(duplex=False)
+            child = mp.get_context("fork").Process(target=_child, args=(kg, staging, other, send), daemon=True)
+            child.start()
+            send.close()
+        for i, name in enumerate(mine):
             if progress is not None:
                 progress("write", i, len(wanted))
-            started = time.perf_counter()
-            WRITERS[name](kg, staging / name)
-            kg.report.timings[f"write {name}"] = time.perf_counter() - started
+            kg.report.timings.update(_write_group(kg, staging, [name]))
+        if child is not None:
+            status, payload = receive.recv() if receive.poll(None) else ("error", "no answer")
+            child.join()
+            if status != "ok":
+                raise OutputError(f"cannot write {', '.join(other)} in {target}: {payload}", path=str(target))
+            kg.report.timings.update(payload)  # type: ignore[arg-type]
+        kg.report.timings.update(_write_group(kg, staging, report))
         for name in wanted:
             _replace(staging / name, target / name)
             written[name] = target / name
         if progress is not None:
             progress("write", len(wanted), len(wanted))
+    except EOFError as exc:
+        raise OutputError(f"the process writing {', '.join(other)} died", path=str(target)) from exc
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
     finally:
+        if child is not None and child.is_alive():
+            child.kill()
+            child.join()
         shutil.rmtree(staging, ignore_errors=True)
     return written
 

@@ -23,13 +23,41 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any, Final, TextIO
-from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
 __all__ = ["write_graphml"]
 
 _TYPES: Final = {bool: "boolean", int: "long", float: "double", str: "string"}
+
+
+def escape(text: str) -> str:
+    """Escape XML character data (``str.replace`` is far faster than ``xml.sax.saxutils``).
+
+    >>> escape("a < b & c")
+    'a &lt; b &amp; c'
+    """
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def quoteattr(text: str) -> str:
+    r"""Escape and quote an XML attribute value, keeping white space as written.
+
+    >>> quoteattr('say "hi"\n')
+    '"say &quot;hi&quot;&#10;"'
+    """
+    text = escape(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return f'"{text}"'
 
 
 def _keys(items: list[dict[str, Any]]) -> dict[str, str]:
@@ -74,16 +102,16 @@ def write_graphml(g: nx.MultiDiGraph, out: TextIO) -> None:
             attr = quoteattr(name)
             w(f'<key id={quoteattr(scope + ":" + name)} for="{scope}" attr.name={attr} attr.type="{kind}"/>\n')
     w('<graph edgedefault="directed">\n')
+    node_tags = {name: f"<data key={quoteattr('node:' + name)}>" for name in node_keys}
+    edge_tags = {name: f"<data key={quoteattr('edge:' + name)}>" for name in edge_keys}
     for node, data in g.nodes(data=True):
-        w(f"<node id={quoteattr(node)}>")
-        for name, value in data.items():
-            if value is not None:
-                w(f"<data key={quoteattr('node:' + name)}>{_value(value)}</data>")
-        w("</node>\n")
+        parts = [f"<node id={quoteattr(node)}>"]
+        parts.extend(f"{node_tags[k]}{_value(v)}</data>" for k, v in data.items() if v is not None)
+        parts.append("</node>\n")
+        w("".join(parts))
     for u, v, key, data in g.edges(keys=True, data=True):
-        w(f"<edge source={quoteattr(u)} target={quoteattr(v)} id={quoteattr(str(key))}>")
-        for name, value in data.items():
-            if value is not None:
-                w(f"<data key={quoteattr('edge:' + name)}>{_value(value)}</data>")
-        w("</edge>\n")
+        parts = [f"<edge source={quoteattr(u)} target={quoteattr(v)} id={quoteattr(str(key))}>"]
+        parts.extend(f"{edge_tags[k]}{_value(x)}</data>" for k, x in data.items() if x is not None)
+        parts.append("</edge>\n")
+        w("".join(parts))
     w("</graph>\n</graphml>\n")
