@@ -1,0 +1,602 @@
+"""Streaming build: corpora too large for one in-memory graph (a million items and up).
+
+:func:`stream_build` writes ``graph.nt``, ``store/`` (the Oxigraph SPARQL
+store) and ``report.json`` without ever holding the whole networkx graph.
+The explorer page, GraphML, node-link JSON, Turtle and JSON-LD need the whole
+graph and are not written (stale copies of them in OUT are removed, so OUT
+never mixes two builds).
+
+How it works, in two passes over partitions of ``partition_size`` files:
+
+1. *Index.* Each partition is read in parallel (:func:`graph.build.read_files`)
+   and spilled to disk (pickled records, about the size of the corpus,
+   deleted at the end). From every record (main article and ``related`` stub)
+   only identity keys and ranks are kept: per article IRI its rank and which
+   single-valued fields it has (a packed integer, a short list when several
+   records matter), per alias its owner, per image its rank and fields, per
+   shared node (outlet, website, topic, tag, person, organization) the rank
+   of its first mention. That is a few hundred bytes per distinct IRI, never
+   a record's text. Aliases are then resolved exactly as
+   :mod:`graph.merge` does (an alias of exactly one better-ranked article
+   joins it).
+2. *Emit.* Each spilled partition is merged on its own by
+   :func:`graph.merge.merge` (records first renamed to their global node IRI)
+   and turned into triples by :func:`graph.rdf.rdf_triples`, so the mapping is
+   the one of the normal build. A single-valued property (headline, dates,
+   publisher, labels, image sizes, ...) is kept only in the partition that
+   holds its global winner under the merge precedence (a full article beats
+   a stub, then path order, then order in the file): partitions are
+   contiguous runs of files, so the local winner in that partition is the
+   global one. Multi-valued properties (sources, ``sameAs``, topics, tags,
+   images, authors, related links) are unions, so every partition adds its
+   own. Each partition's sorted lines go to a partition file.
+
+Then the partition files are merged (k-way, duplicates dropped) into one
+sorted ``graph.nt``, which is bulk-loaded into ``store/``. Node and edge counts
+for ``report.json`` are taken from that stream.
+
+The result is the normal build's ``graph.nt`` as a set of lines (line order
+differs: here lines are sorted as text; the normal build sorts by triple).
+One exception: the ``ng:extra`` JSON of an article (unknown front matter
+fields) is the merge of the records *in the partition of the best record
+that has any*; the normal build merges the keys of all records. Diagnostics
+are the same, in partition order.
+
+Memory: one partition of records, one partition graph, and the index (a
+few hundred bytes per distinct article, alias and image IRI). Disk: the
+spill (about the corpus size) and the partition files, under OUT.
+
+>>> import tempfile
+>>> out = tempfile.mkdtemp()
+>>> r = stream_build(["seeds"], out, partition_size=1)
+>>> r.report.files.built, r.report.nodes["article"], r.partitions
+(2, 5, 2)
+>>> sorted(p.name for p in Path(out).iterdir())
+['graph.nt', 'report.json', 'store']
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final
+
+import networkx as nx
+import pyoxigraph as ox
+
+from .build import Progress, read_files
+from .errors import OutputError, SourceError
+from .identity import id_iri, normalize_label
+from .merge import _SCALARS, _ranked, merge
+from .model import KINDS, RELATIONS, BuildReport, FileCounts
+from .rdf import _CLASSES, _RELATIONS, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
+from .read import MAX_FILE_BYTES, find_files
+from .records import ArticleRecord, Diagnostic, FileResult, ProviderRecord
+
+__all__ = ["DEFAULT_PARTITION_SIZE", "STREAM_OUTPUTS", "StreamReport", "stream_build"]
+
+#: Files per partition: bounds the records and the graph held at once.
+DEFAULT_PARTITION_SIZE: Final = 10_000
+#: What a streaming build writes into OUT.
+STREAM_OUTPUTS: Final = ("graph.nt", "store", "report.json")
+#: Outputs of a normal build that a streaming build removes from OUT (they would be stale).
+_STALE: Final = ("graph.ttl", "graph.jsonld", "graph.json", "graph.graphml", "graph.html", "graph.nq")
+#: Partition files merged at once (open files).
+_FAN_IN: Final = 200
+
+# Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
+_ARTICLE_FIELDS: Final = (*_SCALARS, ("extra", "extra"), ("provider", "published_by"))
+_ARTICLE_BITS: Final = len(_ARTICLE_FIELDS)
+_TITLE_BIT: Final = next(i for i, (attr, _) in enumerate(_ARTICLE_FIELDS) if attr == "title")
+_PUBLISHER_BIT: Final = _ARTICLE_BITS - 1
+_EXTRA_BIT: Final = _ARTICLE_BITS - 2
+_IMAGE_FIELDS: Final = ("width", "height", "title", "attribution", "is_cached")
+_IMAGE_BITS: Final = len(_IMAGE_FIELDS)
+_MANY: Final = ""  # alias_owner value: the alias is claimed by several articles
+
+Entries = int | list[int]  # packed (rank << bits | mask), one or a few
+
+
+@dataclass(slots=True)
+class StreamReport:
+    """What :func:`stream_build` did: the build report and the streaming figures."""
+
+    report: BuildReport
+    partitions: int
+    partition_size: int
+    triples: int
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``report.json`` form: :meth:`BuildReport.to_dict` plus a ``stream`` section."""
+        data = self.report.to_dict()
+        data["stream"] = {
+            "partitions": self.partitions,
+            "partition_size": self.partition_size,
+            "triples": self.triples,
+            "outputs": list(STREAM_OUTPUTS),
+        }
+        return data
+
+
+# --------------------------------------------------------------------------- packed entries
+
+
+def _note(table: dict[str, Entries], key: str, rank: int, mask: int, bits: int) -> None:
+    entry = rank << bits | mask
+    old = table.get(key)
+    if old is None:
+        table[key] = entry
+    elif isinstance(old, int):
+        if old >> bits <= rank and not mask & ~old:
+            return  # a better record already has every field this one has
+        table[key] = _prune([old, entry], bits)
+    else:
+        table[key] = _prune([*old, entry], bits)
+
+
+def _prune(entries: list[int], bits: int) -> Entries:
+    """Keep the best entry and those that bring a field no better entry has."""
+    entries.sort()
+    full = (1 << bits) - 1
+    kept: list[int] = []
+    covered = 0
+    for e in entries:
+        m = e & full
+        if not kept or m & ~covered:
+            kept.append(e)
+            covered |= m
+    return kept[0] if len(kept) == 1 else kept
+
+
+def _as_list(entries: Entries) -> list[int]:
+    return [entries] if isinstance(entries, int) else entries
+
+
+# --------------------------------------------------------------------------- the index
+
+
+class _Index:
+    """Identity keys and ranks of every record of the corpus (pass 1)."""
+
+    def __init__(self, n_files: int, partition_size: int) -> None:
+        self.n_files = n_files
+        self.size = partition_size
+        self.stub_starts: list[int] = []
+        self.stubs = 0
+        self.articles: dict[str, Entries] = {}
+        self.alias_owner: dict[str, str] = {}
+        self.images: dict[str, Entries] = {}
+        self.shared: dict[str, int] = {}
+        self.node_of: dict[str, str] = {}
+
+    # ranks: a main article ranks by its file's place; stubs after every main article
+    def partition_of(self, rank: int) -> int:
+        if rank < self.n_files:
+            return rank // self.size
+        return bisect.bisect_right(self.stub_starts, rank - self.n_files) - 1
+
+    def add_partition(self, first_file: int, results: Sequence[FileResult]) -> None:
+        self.stub_starts.append(self.stubs)
+        full: list[tuple[int, ArticleRecord]] = []
+        for i, result in enumerate(results):
+            if result.article is not None:
+                full.append((first_file + i, result.article))
+        ranked = _ranked(a for _, a in full)
+        for n, rec in enumerate(ranked):
+            if n < len(full):
+                rank = full[n][0]
+            else:
+                rank = self.n_files + self.stubs
+                self.stubs += 1
+            self._add_record(rec, rank)
+
+    def _add_record(self, rec: ArticleRecord, rank: int) -> None:
+        mask = 0
+        for bit, (attr, _) in enumerate(_ARTICLE_FIELDS):
+            value = getattr(rec, attr)
+            if value is not None and (attr != "extra" or value):
+                mask |= 1 << bit
+        _note(self.articles, rec.iri, rank, mask, _ARTICLE_BITS)
+        owners = self.alias_owner
+        for alias in rec.same_as:
+            owner = owners.get(alias)
+            if owner is None:
+                owners[alias] = rec.iri
+            elif owner != rec.iri:
+                owners[alias] = _MANY
+        if rec.provider is not None:
+            self._add_provider(rec.provider, rank)
+        for topic in rec.topics:
+            self._share(id_iri("topic", normalize_label(topic)), rank)
+        for tag in rec.tags:
+            self._share(id_iri("tag", normalize_label(tag)), rank)
+        for image in rec.images:
+            self._add_image(image, rank)
+
+    def _add_provider(self, p: ProviderRecord, rank: int) -> None:
+        # The keys of graph.merge._add_provider / _add_named.
+        name = p.name or p.domain or ""
+        node = (
+            id_iri("provider", p.domain, normalize_label(name))
+            if p.domain
+            else id_iri("provider", normalize_label(name))
+        )
+        self._share(node, rank)
+        if p.domain:
+            self._share(id_iri("website", p.domain), rank)
+        for image in p.images:
+            self._add_image(image, rank)
+        for publisher in p.publishers:
+            self._share(id_iri("organization", normalize_label(publisher)), rank)
+        for author in p.authors:
+            self._share(id_iri("person", normalize_label(author)), rank)
+
+    def _add_image(self, image: Any, rank: int) -> None:
+        mask = 0
+        for bit, attr in enumerate(_IMAGE_FIELDS):
+            if getattr(image, attr) is not None:
+                mask |= 1 << bit
+        _note(self.images, image.url, rank, mask, _IMAGE_BITS)
+
+    def _share(self, node: str, rank: int) -> None:
+        old = self.shared.get(node)
+        if old is None or rank < old:
+            self.shared[node] = rank
+
+    def resolve(self) -> None:
+        """Join aliases to their article, as :func:`graph.merge._identities` does; then drop the alias table."""
+        articles = self.articles
+        best = {}
+        for iri, owner in self.alias_owner.items():
+            if owner != _MANY and iri in articles:
+                best[iri] = owner
+        self.alias_owner = {}
+        order = sorted(best, key=lambda iri: _as_list(articles[iri])[0] >> _ARTICLE_BITS)
+        for iri in order:
+            owner = best[iri]
+            if _as_list(articles[owner])[0] >> _ARTICLE_BITS < _as_list(articles[iri])[0] >> _ARTICLE_BITS:
+                node = self.node_of.get(owner, owner)
+                self.node_of[iri] = node
+        for iri, node in self.node_of.items():
+            articles[node] = _prune(_as_list(articles[node]) + _as_list(articles[iri]), _ARTICLE_BITS)
+
+    def is_node(self, iri: str) -> bool:
+        """True when ``iri`` is an article node of the whole graph."""
+        return iri in self.articles and iri not in self.node_of
+
+    def winner(self, entries: Entries, bit: int, bits: int) -> int | None:
+        """The partition of the best entry that has field ``bit``, or ``None``."""
+        for e in _as_list(entries):
+            if e >> bit & 1:
+                return self.partition_of(e >> bits)
+        return None
+
+    def owner(self, entries: Entries, bits: int) -> int:
+        return self.partition_of(_as_list(entries)[0] >> bits)
+
+
+# --------------------------------------------------------------------------- one partition (pass 2)
+
+
+def _walk(articles: Iterable[ArticleRecord]) -> Iterator[ArticleRecord]:
+    stack = list(articles)
+    while stack:
+        rec = stack.pop()
+        yield rec
+        stack.extend(rec.related)
+
+
+def _partition_graph(
+    index: _Index, part: int, articles: list[ArticleRecord], diags: list[Diagnostic]
+) -> nx.MultiDiGraph:
+    """The graph of one partition, holding only what this partition owns of each node."""
+    protected: dict[str, list[str]] = {}
+    node_of = index.node_of
+    for rec in _walk(articles):
+        node = node_of.get(rec.iri, rec.iri)
+        aliases = [rec.iri] if rec.iri != node else []
+        for alias in rec.same_as:
+            if alias != node and index.is_node(alias):
+                protected.setdefault(node, []).append(alias)  # kept out of merge's alias rule
+            else:
+                aliases.append(alias)
+        rec.iri = node
+        rec.same_as = aliases
+    g = merge(articles, diags)
+    drop_edges: list[tuple[str, str, str]] = []
+    for node, data in g.nodes(data=True):
+        kind = data["kind"]
+        if kind == "article":
+            _own_article(index, part, node, data, protected.get(node, ()))
+            if index.winner(index.articles[node], _PUBLISHER_BIT, _ARTICLE_BITS) != part:
+                drop_edges.extend(
+                    (node, v, "published_by") for v in g.successors(node) if g.has_edge(node, v, "published_by")
+                )
+        elif kind == "image":
+            if index.is_node(node):  # the URL is an article elsewhere in the corpus: it stays one
+                data.clear()
+                data["kind"] = "article"
+                continue
+            entries = index.images[node]
+            for bit, attr in enumerate(_IMAGE_FIELDS):
+                if index.winner(entries, bit, _IMAGE_BITS) != part:
+                    data.pop(attr, None)
+            if index.owner(entries, _IMAGE_BITS) != part:
+                data.pop("label", None)
+                data.pop("url", None)
+        elif index.partition_of(index.shared[node]) != part:
+            for key in [k for k in data if k != "kind"]:
+                del data[key]
+    g.remove_edges_from(drop_edges)
+    return g
+
+
+def _own_article(index: _Index, part: int, node: str, data: dict[str, Any], protected: Iterable[str]) -> None:
+    entries = index.articles[node]
+    for bit, (_, key) in enumerate(_ARTICLE_FIELDS[:_PUBLISHER_BIT]):
+        if index.winner(entries, bit, _ARTICLE_BITS) != part:
+            data.pop(key, None)
+    owner = index.owner(entries, _ARTICLE_BITS)
+    title_at = index.winner(entries, _TITLE_BIT, _ARTICLE_BITS)
+    if title_at == part:
+        data["label"] = data["title"]
+    elif title_at is None and owner == part:
+        data["label"] = node
+    else:
+        data.pop("label", None)
+    if owner == part:
+        data["stub"] = _as_list(entries)[0] >> _ARTICLE_BITS >= index.n_files
+    else:
+        data.pop("url", None)
+        data.pop("stub", None)
+    for alias in protected:
+        if alias not in data["same_as"]:
+            data["same_as"].append(alias)
+
+
+# --------------------------------------------------------------------------- merging partition files
+
+
+_TYPE: Final = f"<{RDF_NS}type>"
+_IN_SCHEME: Final = f"<{SKOS}inScheme>"
+_URL_EDGE: Final = f"<{_RELATIONS['website']}>"
+
+
+class _Counts:
+    """Node and edge counts read off the sorted, de-duplicated N-Triples lines."""
+
+    def __init__(self) -> None:
+        self.kind_of_object = {f"<{cls}> .\n": kind for kind, cls in _CLASSES.items() if kind not in ("topic", "tag")}
+        self.scheme_kind = {f"<{TOPICS}> .\n": "topic", f"<{TAGS}> .\n": "tag"}
+        self.relation_of = {f"<{p}>": r for r, p in _RELATIONS.items() if r != "website"}
+        self.provider_class = f"<{_CLASSES['provider']}> .\n"
+        self.nodes: Counter[str] = Counter()
+        self.edges: Counter[str] = Counter()
+        self.triples = 0
+        self.subject = ""
+        self.is_provider = False
+
+    def add(self, line: str) -> None:
+        self.triples += 1
+        s, p, rest = line.split(" ", 2)
+        if s != self.subject:
+            self.subject = s
+            self.is_provider = False
+        if p == _TYPE:
+            kind = self.kind_of_object.get(rest)
+            if kind is not None:
+                self.nodes[kind] += 1
+                if rest == self.provider_class:
+                    self.is_provider = True
+        elif p == _IN_SCHEME:
+            kind = self.scheme_kind.get(rest)
+            if kind is not None:
+                self.nodes[kind] += 1
+        elif p == _URL_EDGE:
+            if self.is_provider:
+                self.edges["website"] += 1
+        else:
+            relation = self.relation_of.get(p)
+            if relation is not None:
+                self.edges[relation] += 1
+
+
+def _merge_files(paths: list[Path], out: IO[str], counts: _Counts | None) -> None:
+    files = [p.open(encoding="utf-8", newline="\n") for p in paths]
+    try:
+        last = None
+        for line in heapq.merge(*files):
+            if line != last:
+                out.write(line)
+                if counts is not None:
+                    counts.add(line)
+                last = line
+    finally:
+        for f in files:
+            f.close()
+
+
+def _merge_all(paths: list[Path], target: Path, work: Path, counts: _Counts) -> None:
+    """Merge sorted partition files into ``target``, sorted and without duplicates."""
+    round_no = 0
+    while len(paths) > _FAN_IN:
+        merged: list[Path] = []
+        for i in range(0, len(paths), _FAN_IN):
+            group = paths[i : i + _FAN_IN]
+            dest = work / f"merge-{round_no}-{i // _FAN_IN}.nt"
+            with dest.open("w", encoding="utf-8", newline="\n") as fh:
+                _merge_files(group, fh, None)
+            for p in group:
+                p.unlink()
+            merged.append(dest)
+        paths = merged
+        round_no += 1
+    with target.open("w", encoding="utf-8", newline="\n") as fh:
+        _merge_files(paths, fh, counts)
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def stream_build(
+    sources: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    partition_size: int = DEFAULT_PARTITION_SIZE,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+) -> StreamReport:
+    """Build ``graph.nt``, ``store/`` and ``report.json`` in ``out`` from ``sources``, partition by partition.
+
+    See the module documentation for what is written and how the precedence
+    of the normal build is kept. Raises :class:`~graph.errors.SourceError`
+    when ``sources`` hold no news file, :class:`~graph.errors.OutputError`
+    when ``out`` cannot be written (the previous outputs stay whole), and
+    ``ValueError`` for a ``partition_size`` below 1.
+    """
+    if partition_size < 1:
+        raise ValueError(f"partition_size must be at least 1, not {partition_size}")
+    started = time.perf_counter()
+    source_list = [os.fspath(s) for s in sources]
+    files, problems = find_files(source_list)
+    if not files:
+        where = ", ".join(source_list) or "(no sources given)"
+        raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)
+    report = BuildReport(files=FileCounts(seen=len(files)))
+    report.diagnostics.extend(problems)
+    report.timings["find"] = time.perf_counter() - started
+    target = Path(out)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-stream-", dir=target))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
+    try:
+        result = _run(files, target, staging, report, partition_size, jobs, progress, max_file_bytes)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _run(
+    files: list[Path],
+    target: Path,
+    staging: Path,
+    report: BuildReport,
+    size: int,
+    jobs: int | None,
+    progress: Progress | None,
+    max_file_bytes: int,
+) -> StreamReport:
+    from .export import _replace
+
+    work = staging / "work"
+    work.mkdir()
+    n = len(files)
+    parts = (n + size - 1) // size
+    index = _Index(n, size)
+
+    # Pass 1: read, spill, index.
+    t = time.perf_counter()
+    for part in range(parts):
+        first = part * size
+        results = read_files(files[first : first + size], jobs=jobs, max_bytes=max_file_bytes)
+        for result in results:
+            if result.article is None:
+                report.files.failed += 1
+            else:
+                report.files.built += 1
+        index.add_partition(first, results)
+        with (work / f"part-{part}.pickle").open("wb") as fh:
+            pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        del results
+        if progress is not None:
+            progress("read", min(first + size, n), n)
+    index.resolve()
+    report.timings["read"] = time.perf_counter() - t
+
+    # Pass 2: one graph per partition, its triples to a sorted partition file.
+    t = time.perf_counter()
+    nt_parts: list[Path] = []
+    for part in range(parts):
+        spill = work / f"part-{part}.pickle"
+        with spill.open("rb") as fh:
+            results = pickle.load(fh)
+        spill.unlink()
+        articles = []
+        for result in results:
+            report.diagnostics.extend(result.diagnostics)
+            if result.article is not None:
+                articles.append(result.article)
+        del results
+        g = _partition_graph(index, part, articles, report.diagnostics)
+        del articles
+        triples = rdf_triples(g)
+        del g
+        try:
+            check_iris(triples)
+        except ValueError as exc:
+            raise OutputError(f"the graph cannot be turned into RDF: {exc}") from exc
+        lines = ntriples_text(triples).split("\n")  # not splitlines(): U+2028 and the like stay in literals
+        del triples
+        lines.pop()
+        lines.sort()
+        path = work / f"part-{part}.nt"
+        with path.open("w", encoding="utf-8", newline="\n") as fh:
+            for line in lines:
+                fh.write(line + "\n")
+        nt_parts.append(path)
+        del lines
+        if progress is not None:
+            progress("rdf", part + 1, parts)
+    del index
+    report.timings["rdf"] = time.perf_counter() - t
+
+    # One sorted graph.nt without duplicates, counted as it is written.
+    t = time.perf_counter()
+    counts = _Counts()
+    _merge_all(nt_parts, staging / "graph.nt", work, counts)
+    shutil.rmtree(work)
+    report.nodes = {k: counts.nodes[k] for k in KINDS if counts.nodes[k]}
+    report.edges = {r: counts.edges[r] for r in RELATIONS if counts.edges[r]}
+    report.timings["write graph.nt"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if progress is not None:
+        progress("store", 0, 1)
+    store = ox.Store(str(staging / "store"))
+    try:
+        store.bulk_load(path=str(staging / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+        store.optimize()
+    except SyntaxError as exc:
+        raise OutputError(f"the RDF of the graph does not parse: {exc}", path=str(staging / "graph.nt")) from exc
+    finally:
+        del store
+    if progress is not None:
+        progress("store", 1, 1)
+    report.timings["write store"] = time.perf_counter() - t
+
+    done = StreamReport(report, parts, size, counts.triples)
+    (staging / "report.json").write_text(
+        json.dumps(done.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    for name in STREAM_OUTPUTS:
+        _replace(staging / name, target / name)
+        done.outputs[name] = target / name
+    for name in _STALE:
+        (target / name).unlink(missing_ok=True)
+    return done
