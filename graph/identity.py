@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Final
 from urllib.parse import SplitResult, urlsplit
@@ -89,8 +90,8 @@ def _ucschar(cp: int, in_query: bool) -> bool:
         return False
     if 0xA0 <= cp <= 0xD7FF or 0xF900 <= cp <= 0xFDCF or 0xFDF0 <= cp <= 0xFFEF:
         return True
-    if 0x10000 <= cp <= 0xEFFFD:
-        return (cp & 0xFFFF) < 0xFFFE
+    if 0x10000 <= cp <= 0xEFFFD:  # RFC 3987 leaves out U+E0000-U+E0FFF (tags)
+        return (cp & 0xFFFF) < 0xFFFE and not 0xE0000 <= cp <= 0xE0FFF
     if in_query and (0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0x10FFFD):
         return (cp & 0xFFFF) < 0xFFFE
     return False
@@ -247,6 +248,10 @@ def _host_port(netloc: str, keep_www: bool = False) -> tuple[str | None, int | N
             return None, None
         rest = host[end + 1 :]
         host = host[: end + 1].lower()
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None, None
         if rest.startswith(":") and rest[1:].isdigit():
             port = int(rest[1:])
         elif rest:
@@ -261,9 +266,9 @@ def _host_port(netloc: str, keep_www: bool = False) -> tuple[str | None, int | N
     host = host.lower().rstrip(".")
     if host.startswith("www.") and not keep_www:
         host = host[4:]
-    if not host or _HOST_OK.match(host) is None:
-        return None, None
-    return encode_iri(host), port
+    if not host or _HOST_OK.match(host) is None or encode_iri(host) != host:
+        return None, None  # a host needing escapes (C1 controls, bidi marks...) is not a host
+    return host, port
 
 
 def _clean_query(query: str, keep_all: bool = False) -> str:

@@ -240,3 +240,25 @@ def test_rusage_measures_children() -> None:
     rss = int(proc.stderr.decode().rsplit("MAXRSS", 1)[1].split()[0]) * 1024
     assert rss > 200 * 2**20
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >= before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graph/read.py: one file of compact block nesting ('- ' * 50,000 on one line) segfaults PyYAML's C "
+    "loader and kills the whole build (exit -11); '- ' * 1,000 raises RecursionError out of the build (exit 1)",
+)
+@pytest.mark.parametrize("depth", [1_000, 50_000])
+def test_one_compactly_nested_file_does_not_kill_the_build(tmp_path: Path, seeds_dir: Path, depth: int) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in seeds_dir.iterdir():
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    (corpus / "deep.md").write_bytes(b"---\nwebUrl: https://a.example/x\nx:\n" + b"- " * depth + b"\n---\n")
+    proc = subprocess.run(
+        [str(BIN / "newsgraph"), "build", str(corpus), "-o", str(tmp_path / "out"), "-q"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["files"] == {"seen": 3, "built": 2, "failed": 1}
