@@ -7,18 +7,24 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import pickle
+import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Final, TypeVar
 
 from .errors import SourceError
 from .merge import merge
 from .model import BuildReport, FileCounts, KnowledgeGraph
-from .read import MAX_FILE_BYTES, find_files, read_file
+from .read import MAX_FILE_BYTES, digest, find_files, load_bytes, parse_bytes, read_file
 from .records import ArticleRecord, Diagnostic, FileResult
 
-__all__ = ["Progress", "assemble", "build", "default_jobs", "read_files"]
+__all__ = ["Progress", "ReadCache", "assemble", "build", "default_jobs", "read_files"]
 
 #: ``progress(stage, done, total)``: called as work advances.
 Progress = Callable[[str, int, int], None]
@@ -26,6 +32,7 @@ Progress = Callable[[str, int, int], None]
 #: Below this many files a process pool costs more than it saves.
 _PARALLEL_MIN_FILES = 400
 _CHUNK = 128
+_T = TypeVar("_T")
 
 
 def default_jobs() -> int:
@@ -40,15 +47,148 @@ def _read_chunk(paths: Sequence[str], max_bytes: int) -> list[FileResult]:
     return [read_file(p, max_bytes) for p in paths]
 
 
+def _parse_chunk(items: Sequence[tuple[str, bytes]]) -> list[FileResult]:
+    return [parse_bytes(data, path) for path, data in items]
+
+
+class ReadCache:
+    """Parsed files from the last build, keyed by path and content digest.
+
+    A file whose bytes have not changed is not parsed again. The cache is a
+    pickle of :class:`~graph.records.FileResult` objects: keep it in a folder
+    you trust (the build's output folder), as loading a pickle runs code.
+    """
+
+    _FORMAT: Final = "newsgraph-read-cache-1"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.entries: dict[str, FileResult] = {}
+        self.hits = 0
+        try:
+            with self.path.open("rb") as fh:
+                version, entries = pickle.load(fh)
+            if version == self.version() and isinstance(entries, dict):
+                self.entries = entries
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            self.entries = {}  # no cache, an old one, or a broken one: parse everything
+
+    @staticmethod
+    @functools.cache
+    def version() -> str:
+        """Cache format, Python version and a digest of the reader's code: a new reader starts afresh."""
+        code = hashlib.blake2b(digest_size=8)
+        for module in ("read.py", "fastyaml.py", "identity.py", "records.py"):
+            code.update((Path(__file__).parent / module).read_bytes())
+        return f"{ReadCache._FORMAT}/{sys.version_info[0]}.{sys.version_info[1]}/{code.hexdigest()}"
+
+    def get(self, path: str, key: str) -> FileResult | None:
+        """The cached result for ``path`` if its content digest is still ``key``."""
+        hit = self.entries.get(path)
+        if hit is not None and hit.digest == key:
+            self.hits += 1
+            return hit
+        return None
+
+    def save(self, results: Sequence[FileResult]) -> None:
+        """Replace the cache with ``results`` (atomically; failures only cost the cache)."""
+        entries = {r.path: r for r in results if r.digest is not None}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as fh:
+                pickle.dump((self.version(), entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def read_files(
     files: Sequence[str | os.PathLike[str]],
     jobs: int | None = None,
     progress: Progress | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    cache: ReadCache | None = None,
+    scheduler: str | None = None,
 ) -> list[FileResult]:
-    """Read ``files`` (in parallel with ``jobs`` processes) and return results in order."""
+    """Read ``files`` and return their results in order.
+
+    Parsing runs in ``jobs`` processes (default: all CPUs), or on the Dask
+    cluster whose scheduler address is ``scheduler`` (the bytes are sent, so
+    workers need no access to the files). With a ``cache``, files whose
+    content is unchanged since the last build are not parsed again.
+    """
     names = [os.fspath(f) for f in files]
     jobs = default_jobs() if jobs is None else max(1, jobs)
+    total = len(names)
+    if cache is None and scheduler is None:
+        return _read_local(names, jobs, progress, max_bytes)
+    results: list[FileResult | None] = [None] * total
+    todo: list[tuple[int, str, bytes]] = []
+    for i, name in enumerate(names):
+        data = load_bytes(name, max_bytes)
+        if isinstance(data, FileResult):
+            results[i] = data
+            continue
+        hit = cache.get(name, digest(data)) if cache is not None else None
+        if hit is not None:
+            results[i] = hit
+        else:
+            todo.append((i, name, data))
+    done = total - len(todo)
+    if progress is not None:
+        progress("read", done, total)
+    batches = _chunks([(name, data) for _, name, data in todo], _CHUNK)
+    for offset, parsed in zip(
+        range(0, len(todo), _CHUNK), _parse_batches(batches, jobs, scheduler, len(todo)), strict=True
+    ):
+        for (i, _, _), result in zip(todo[offset : offset + _CHUNK], parsed, strict=True):
+            results[i] = result
+        done += len(parsed)
+        if progress is not None:
+            progress("read", done, total)
+    final = [r for r in results if r is not None]
+    if cache is not None:
+        cache.save(final)
+    return final
+
+
+def _parse_batches(
+    batches: list[Sequence[tuple[str, bytes]]], jobs: int, scheduler: str | None, count: int
+) -> Iterator[list[FileResult]]:
+    """Parse batches in order: on a Dask cluster, in a process pool, or here."""
+    if scheduler is not None:
+        yield from _parse_on_dask(batches, scheduler)
+    elif jobs == 1 or count < _PARALLEL_MIN_FILES:
+        for batch in batches:
+            yield _parse_chunk(batch)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            yield from pool.map(_parse_chunk, batches)
+
+
+def _parse_on_dask(batches: list[Sequence[tuple[str, bytes]]], scheduler: str) -> Iterator[list[FileResult]]:
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise SourceError("--scheduler needs Dask: pip install 'dask[distributed]'") from exc
+    try:
+        client = Client(scheduler, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
+    except OSError as exc:
+        raise SourceError(f"cannot reach the Dask scheduler at {scheduler}: {exc}", path=scheduler) from exc
+    try:
+        futures = client.map(_parse_chunk, batches, pure=False)
+        for future in futures:  # in submission order, so the merge stays deterministic
+            yield future.result()
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+
+
+def _read_local(names: list[str], jobs: int, progress: Progress | None, max_bytes: int) -> list[FileResult]:
     total = len(names)
     results: list[FileResult] = []
     if jobs == 1 or total < _PARALLEL_MIN_FILES:
@@ -57,7 +197,7 @@ def read_files(
             if progress is not None and (i % _CHUNK == 0 or i == total - 1):
                 progress("read", i + 1, total)
         return results
-    chunks = [names[i : i + _CHUNK] for i in range(0, total, _CHUNK)]
+    chunks = _chunks(names, _CHUNK)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for chunk in pool.map(_read_chunk, chunks, [max_bytes] * len(chunks)):
             results.extend(chunk)
@@ -72,11 +212,17 @@ def build(
     jobs: int | None = None,
     progress: Progress | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
+    cache: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
 ) -> KnowledgeGraph:
     """Read every news file under ``sources`` and merge them into one graph.
 
-    Raises :class:`~graph.errors.SourceError` when ``sources`` hold no news
-    file at all; anything wrong inside a file is a diagnostic in the report.
+    ``cache`` is a file where parsed files are kept between builds (files
+    whose bytes are unchanged are not parsed again); ``scheduler`` the address
+    of a Dask scheduler (``tcp://host:8786``) to parse on a cluster. The result
+    is the same whichever way the files were read. Raises
+    :class:`~graph.errors.SourceError` when ``sources`` hold no news file at
+    all; anything wrong inside a file is a diagnostic in the report.
     """
     started = time.perf_counter()
     source_list = [os.fspath(s) for s in sources]
@@ -85,9 +231,15 @@ def build(
         where = ", ".join(source_list) or "(no sources given)"
         raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)
     found = time.perf_counter()
-    results = read_files(files, jobs=jobs, progress=progress, max_bytes=max_file_bytes)
+    read_cache = ReadCache(cache) if cache is not None else None
+    results = read_files(
+        files, jobs=jobs, progress=progress, max_bytes=max_file_bytes, cache=read_cache, scheduler=scheduler
+    )
     read_done = time.perf_counter()
-    return assemble(results, problems, timings={"find": found - started, "read": read_done - found})
+    kg = assemble(results, problems, timings={"find": found - started, "read": read_done - found})
+    if read_cache is not None:
+        kg.report.files.cached = read_cache.hits
+    return kg
 
 
 def assemble(

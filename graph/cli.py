@@ -43,6 +43,11 @@ def _fail(exc: NewsgraphError) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _interrupted(out: Path) -> NoReturn:
+    err_console.print(f"\ninterrupted: the outputs in {out} are as they were before this build", markup=False)
+    raise typer.Exit(130)
+
+
 def _version(value: bool) -> None:
     if value:
         out_console.print(f"newsgraph {__version__}")
@@ -124,21 +129,81 @@ def build(
         int | None, typer.Option("--jobs", "-j", min=1, help="Processes for reading files (default: all CPUs).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache", help="Reuse the parse of files unchanged since the last build into OUT (OUT/.cache)."
+        ),
+    ] = True,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Parse on a Dask cluster: the scheduler's address, e.g. tcp://10.0.0.5:8786. "
+            "The outputs are the same as a local build.",
+        ),
+    ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="For corpora too large for memory: read in partitions and write only graph.nt, store/ and "
+            "report.json (no graph.html, GraphML, node-link JSON, Turtle or JSON-LD: they need the whole graph).",
+        ),
+    ] = False,
+    partition_size: Annotated[
+        int, typer.Option("--partition-size", min=1, help="Files per partition with --stream.")
+    ] = 10_000,
 ) -> None:
     """Build the graph from SOURCES and write it to OUT.
 
-    Writes graph.json (networkx node-link), graph.graphml and report.json
-    (file counts, diagnostics, node and edge counts). A bad file is reported
-    and the build goes on; --strict turns reported errors into exit status 1.
+    Writes graph.json (networkx node-link), graph.graphml, graph.ttl,
+    graph.nt, graph.jsonld, store/ (SPARQL), graph.html and report.json (file
+    counts, diagnostics, node and edge counts). A bad file is reported and the
+    build goes on; --strict turns reported errors into exit status 1.
     """
     started = time.perf_counter()
+    if stream:
+        _stream_build(sources, out, strict, jobs, quiet, partition_size, started)
+        return
+    cache_file = out / ".cache" / "read-cache.pickle" if cache else None
     try:
         with _Bar(enabled=not quiet and err_console.is_terminal) as bar:
-            kg = build_graph(sources, jobs=jobs, progress=bar)
-            write_outputs(kg, out, progress=bar)
+            kg = build_graph(sources, jobs=jobs, progress=bar, cache=cache_file, scheduler=scheduler)
+            write_outputs(kg, out, progress=bar, jobs=jobs)
     except NewsgraphError as exc:
         _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted(out)
     if not quiet:
+        _summary(kg, out, time.perf_counter() - started)
+    if strict and kg.report.errors:
+        err_console.print(f"--strict: {len(kg.report.errors)} files have errors", markup=False)
+        raise typer.Exit(1)
+
+
+def _stream_build(
+    sources: list[Path], out: Path, strict: bool, jobs: int | None, quiet: bool, size: int, started: float
+) -> None:
+    from .stream import stream_build
+
+    if not quiet:
+        out_console.print(
+            f"streaming build: {size:,} files per partition, no whole graph in memory; writing graph.nt, "
+            "store/ and report.json (graph.html, GraphML, node-link JSON, Turtle and JSON-LD are not written)",
+            markup=False,
+        )
+    try:
+        with _Bar(enabled=not quiet and err_console.is_terminal) as bar:
+            result = stream_build(sources, out, partition_size=size, jobs=jobs, progress=bar)
+    except NewsgraphError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        _interrupted(out)
+    kg = KnowledgeGraph.empty()
+    kg.report = result.report
+    if not quiet:
+        out_console.print(f"{result.triples:,} triples in {result.partitions:,} partitions", markup=False)
         _summary(kg, out, time.perf_counter() - started)
     if strict and kg.report.errors:
         err_console.print(f"--strict: {len(kg.report.errors)} files have errors", markup=False)

@@ -77,11 +77,15 @@ RELATIONS: Final = (
 
 @dataclass(slots=True)
 class FileCounts:
-    """How many files were seen, gave an article (built), or did not (failed)."""
+    """How many files were seen, gave an article (built), or did not (failed).
+
+    ``cached`` counts the files whose parse was reused from the last build.
+    """
 
     seen: int = 0
     built: int = 0
     failed: int = 0
+    cached: int = 0
 
 
 @dataclass(slots=True)
@@ -110,11 +114,16 @@ class BuildReport:
         """The ``report.json`` form.
 
         >>> BuildReport().to_dict()["files"]
-        {'seen': 0, 'built': 0, 'failed': 0}
+        {'seen': 0, 'built': 0, 'failed': 0, 'cached': 0}
         """
         by_severity = Counter(d.severity for d in self.diagnostics)
         return {
-            "files": {"seen": self.files.seen, "built": self.files.built, "failed": self.files.failed},
+            "files": {
+                "seen": self.files.seen,
+                "built": self.files.built,
+                "failed": self.files.failed,
+                "cached": self.files.cached,
+            },
             "nodes": dict(self.nodes),
             "edges": dict(self.edges),
             "diagnostic_counts": {s: by_severity[s] for s in ("error", "warning", "info")},

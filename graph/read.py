@@ -43,7 +43,10 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "SUFFIXES",
+    "digest",
     "find_files",
+    "load_bytes",
+    "parse_bytes",
     "parse_text",
     "read_file",
 ]
@@ -159,6 +162,12 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
     >>> read_file("seeds/000_21b13f3181ff2019.txt").article.title[:7]
     'Beijing'
     """
+    data = load_bytes(path, max_bytes)
+    return data if isinstance(data, FileResult) else parse_bytes(data, os.fspath(path))
+
+
+def load_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes | FileResult:
+    """The bytes of ``path``, or the failed :class:`FileResult` saying why they cannot be had."""
     name = os.fspath(path)
     try:
         size = os.path.getsize(name)
@@ -169,22 +178,26 @@ def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> 
                 f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; split it or raise the limit",
             )
         with open(name, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            return fh.read(max_bytes + 1)
     except OSError as exc:
         return _fail(name, "read-error", f"cannot read the file: {exc.strerror or exc}")
-    return parse_bytes(data, name)
+
+
+def digest(data: bytes) -> str:
+    """The content key of a file's bytes (BLAKE2b, 128 bits, hex)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def parse_bytes(data: bytes, path: str) -> FileResult:
     """Decode ``data`` (UTF-8, UTF-16/32 with BOM, else Windows-1252) and parse it."""
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    key = digest(data)
     diags: list[Diagnostic] = []
     text = _decode(data, path, diags)
     if text is None:
-        return FileResult(path, None, diags, digest)
+        return FileResult(path, None, diags, key)
     result = parse_text(text, path)
     result.diagnostics[:0] = diags
-    result.digest = digest
+    result.digest = key
     return result
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from graph.errors import SourceError
 from .conftest import WriteItem, item_text
 
 GOLDEN = Path(__file__).parent / "golden"
+NEWSGRAPH = [sys.executable, "-m", "graph"]
 
 
 def test_seeds_golden_graph(seeds_dir: Path) -> None:
@@ -63,7 +66,7 @@ def test_outputs_are_written_and_load_back(seeds_dir: Path, tmp_path: Path) -> N
     assert gml.number_of_nodes() == kg.graph.number_of_nodes()
     assert gml.number_of_edges() == kg.graph.number_of_edges()
     report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert report["files"] == {"seen": 2, "built": 2, "failed": 0}
+    assert report["files"] == {"seen": 2, "built": 2, "failed": 0, "cached": 0}
     assert report["nodes"]["article"] == 5 and report["edges"]["related"] == 3
     assert not list((tmp_path / "out").glob(".staging-*"))
 
@@ -201,3 +204,94 @@ def _secured_lines(folder: Path, n: int) -> list[str]:
     for path in sorted(folder.iterdir())[:n]:
         lines.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("secured:"))
     return lines
+
+
+def test_read_cache_reuses_unchanged_files_and_sees_changes(write_item: WriteItem, tmp_path: Path) -> None:
+    for i in range(6):
+        write_item(f"item-{i}.md", webUrl=f"https://e.com/{i}", title=f"Title {i}", topics=["AI"])
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache" / "read.pickle"
+    first = graph.build([corpus], cache=cache)
+    assert first.report.files.cached == 0 and cache.is_file()
+    write_item("item-3.md", webUrl="https://e.com/3", title="Changed title", topics=["AI"])
+    again = graph.build([corpus], cache=cache)
+    assert again.report.files.cached == 5
+    assert again.graph.nodes["https://e.com/3"]["title"] == "Changed title"
+    clean = graph.build([corpus])
+    assert list(again.graph.nodes(data=True)) == list(clean.graph.nodes(data=True))
+    assert list(again.graph.edges(keys=True, data=True)) == list(clean.graph.edges(keys=True, data=True))
+    # a broken cache only costs the cache
+    cache.write_bytes(b"not a pickle")
+    assert graph.build([corpus], cache=cache).report.files.cached == 0
+    assert graph.build([corpus], cache=cache).report.files.cached == 6
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and p.name != "report.json"}
+
+
+def test_second_writer_process_gives_the_same_files(seeds_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([seeds_dir])
+    graph.write_outputs(kg, tmp_path / "one", jobs=1)
+    graph.write_outputs(kg, tmp_path / "two", jobs=2)
+    one, two = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
+    assert set(one) >= {"graph.html", "graph.json", "graph.graphml", "graph.nt", "graph.ttl"}
+    assert one.keys() == two.keys()
+    assert {k: v for k, v in one.items() if k != "graph.html"} == {k: v for k, v in two.items() if k != "graph.html"}
+    timings = json.loads((tmp_path / "two" / "report.json").read_text())["timings"]
+    assert {"write graph.html", "write graph.nt", "write store"} <= set(timings)
+
+
+def test_a_failure_in_the_second_writer_is_reported(seeds_dir: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    out = tmp_path / "out"
+    kg = graph.build([seeds_dir])
+    graph.write_outputs(kg, out, jobs=2)
+    before = _outputs(out)
+
+    def broken(kg: graph.KnowledgeGraph, path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(graph.export.WRITERS, "graph.html", broken)
+    with pytest.raises(graph.OutputError, match=r"graph\.html.*No space left"):
+        graph.write_outputs(kg, out, jobs=2)
+    assert _outputs(out) == before
+    assert not list(out.glob(".staging-*"))
+
+
+@pytest.mark.slow
+def test_dask_cluster_build_is_byte_identical(seeds_dir: Path, write_item: WriteItem, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    rng = random.Random(7)
+    urls: list[str] = []
+    for i in range(150):
+        write_item(f"item-{i:03}.md", raw=_random_item(rng, i, urls))
+    corpus = tmp_path / "corpus"
+    local = tmp_path / "local"
+    assert subprocess.run([*NEWSGRAPH, "build", str(corpus), "-o", str(local), "-q"], timeout=300).returncode == 0
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        remote = tmp_path / "remote"
+        done = subprocess.run(
+            [*NEWSGRAPH, "build", str(corpus), "-o", str(remote), "-q", "--scheduler", cluster.scheduler_address],
+            timeout=300,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        with distributed.Client(cluster) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+    for name in ("graph.nt", "graph.ttl", "graph.json"):
+        assert (remote / name).read_bytes() == (local / name).read_bytes(), name
+
+
+def test_unreachable_scheduler_is_a_clear_error(seeds_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    done = subprocess.run(
+        [*NEWSGRAPH, "build", str(seeds_dir), "-o", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9", "-q"],
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "cannot reach the Dask scheduler" in done.stderr and "Traceback" not in done.stderr

@@ -26,7 +26,7 @@ def test_build_seeds(seeds_dir: Path, tmp_path: Path) -> None:
     for name in ("graph.json", "graph.graphml", "report.json"):
         assert (out / name).is_file()
     report = json.loads((out / "report.json").read_text())
-    assert report["files"] == {"seen": 2, "built": 2, "failed": 0}
+    assert report["files"] == {"seen": 2, "built": 2, "failed": 0, "cached": 0}
 
 
 def test_bad_file_is_reported_and_strict_fails(write_item: WriteItem, tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_bad_file_is_reported_and_strict_fails(write_item: WriteItem, tmp_path: 
     assert strict.exit_code == 1
     assert "--strict: 1 files have errors" in strict.output
     report = json.loads((out / "report.json").read_text())
-    assert report["files"] == {"seen": 2, "built": 1, "failed": 1}
+    assert report["files"] == {"seen": 2, "built": 1, "failed": 1, "cached": 2}
     (diag,) = report["diagnostics"]
     assert diag["path"].endswith("bad.md") and diag["severity"] == "error" and diag["code"] == "yaml-syntax"
 
