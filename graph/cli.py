@@ -44,7 +44,9 @@ def _fail(exc: NewsgraphError) -> NoReturn:
 
 
 def _interrupted(out: Path) -> NoReturn:
-    err_console.print(f"\ninterrupted: the outputs in {out} are as they were before this build", markup=False)
+    err_console.print(
+        f"\ninterrupted; the outputs in {out} are whole (a build never leaves one half-written)", markup=False
+    )
     raise typer.Exit(130)
 
 

@@ -20,6 +20,7 @@ JSON text) and ``report.json``.
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing as mp
 import os
@@ -169,9 +170,10 @@ def write_outputs(
         raise OutputError(f"unknown output {', '.join(unknown)}; known: {', '.join(WRITERS)}")
     try:
         target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+        _remove_leftovers(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=target))
     except OSError as exc:
-        raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
+        raise OutputError(f"cannot write to {target}: {_why(exc)}", path=str(target)) from exc
     # The report goes last, so it holds the time every other output took.
     report = [n for n in wanted if n == "report.json"]
     mine, other = _split([n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs)
@@ -202,13 +204,47 @@ def write_outputs(
     except EOFError as exc:
         raise OutputError(f"the process writing {', '.join(other)} died", path=str(target)) from exc
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
+        raise OutputError(
+            f"cannot write {target}: {_why(exc)}; the previous outputs are unchanged", path=str(target)
+        ) from exc
     finally:
         if child is not None and child.is_alive():
             child.kill()
             child.join()
         shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _why(exc: OSError) -> str:
+    """What went wrong with a write, and what to do about it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{exc.strerror} (the disk is full); free some space or write elsewhere with -o"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{exc.strerror}; choose a folder you may write to with -o"
+    return str(exc.strerror or exc)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove staging folders (and swapped-out stores) of builds that were killed: their process is gone."""
+    for entry in target.iterdir():
+        if not entry.name.startswith((".staging-", ".old-")):
+            continue
+        pid_text = entry.name.split("-")[-1 if entry.name.startswith(".old-") else 1]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _replace(src: Path, dst: Path) -> None:
