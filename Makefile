@@ -12,6 +12,7 @@ help:
 	@echo "make demo    build seeds/ into out/ and show what was written"
 	@echo "make test    ruff, mypy and pytest (installs what they need)"
 	@echo "make corpus  build $(CORPUS) into out/corpus"
+	@echo "make bench   the benchmark (minutes): side by side with the naive script, growth, rebuilds"
 	@echo "make notebooks  run notebooks/*.ipynb into HTML under out/notebooks"
 
 $(BIN)/python:
@@ -37,9 +38,13 @@ notebooks: $(STAMP)
 		--output-dir out/notebooks notebooks/*.ipynb
 	@echo "open out/notebooks/*.html in a browser"
 
+# BENCH_ARGS="--big 100000,1000000" adds the streaming build at those sizes (1M takes a while and ~5 GB of disk).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check graph tests
-	$(BIN)/ruff format --check graph tests
+	$(BIN)/ruff check graph tests benchmarks
+	$(BIN)/ruff format --check graph tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,287 @@
+"""The benchmark: newsgraph side by side with the naive script, the floor, growth and rebuilds.
+
+Usage: python benchmarks/bench.py [--out out/bench] [--sizes 6000,60000] [--big 100000,1000000] [--pairs 3]
+
+Every figure is measured in one run on this machine, and speed targets are
+ratios of runs taken side by side, so a busy machine slows both sides alike.
+Each command runs in a child process through :func:`measure`, which reports
+its wall time, CPU time (user + system, children included) and peak resident
+memory (the largest process of the run). Results go to ``OUT/results.json``
+and ``OUT/results.md``.
+
+What is measured:
+
+- shared corpus: ``newsgraph build`` (all outputs) against
+  ``../shared/bench/naive_baseline.py``, alternating, ``--pairs`` times; the
+  ratio is the median of the pairs' ratios (target: 0.33 or less);
+- the floor: reading the files and parsing their YAML with PyYAML alone;
+- stage times of the build (from its ``report.json``);
+- rebuild after one changed file, with the read cache, against a full build
+  (target: a quarter or less), on a copy of the corpus in a temporary folder;
+- synthetic corpora (``benchmarks/synth.py``): cost per item and peak memory
+  at each of ``--sizes`` (target: 6k to 60k grows 1.3x or less, 60k under 2 GB);
+- ``--big`` sizes through the streaming build (``newsgraph build --stream``),
+  which never holds a whole networkx graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpora" / "coronavirus-news"
+NAIVE = SHARED / "bench" / "naive_baseline.py"
+PY = sys.executable
+NEWSGRAPH = [PY, "-m", "graph"]
+
+_MEASURE = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": done.returncode, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
+                  "peak_mb": ru.ru_maxrss / 1024, "stderr": done.stderr[-2000:]}))
+"""
+
+
+def measure(cmd: list[str]) -> dict[str, Any]:
+    """Run ``cmd`` in a fresh child; return rc, wall and CPU seconds, peak RSS in MB."""
+    done = subprocess.run([PY, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({result['rc']}): {result['stderr']}")
+    return result
+
+
+def floor(corpus: Path) -> dict[str, Any]:
+    """Read every file and parse its YAML with PyYAML's C loader: what any tool must at least do."""
+    code = (
+        "import sys, glob, os, yaml\n"
+        "for f in sorted(glob.glob(os.path.join(sys.argv[1], '**', '*.md'), recursive=True)):\n"
+        "    t = open(f, encoding='utf-8', errors='replace').read()\n"
+        "    try: yaml.load(t.split('\\n---', 1)[0][3:], Loader=yaml.CSafeLoader)\n"
+        "    except yaml.YAMLError: pass\n"
+    )
+    return measure([PY, "-c", code, str(corpus)])
+
+
+def build(corpus: Path, out: Path, *extra: str) -> dict[str, Any]:
+    result = measure([*NEWSGRAPH, "build", str(corpus), "-o", str(out), "-q", *extra])
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    result["timings"] = report["timings"]
+    result["files"] = report["files"]
+    return result
+
+
+def side_by_side(out: Path, pairs: int) -> dict[str, Any]:
+    runs = []
+    for i in range(pairs):
+        shutil.rmtree(out / "ours", ignore_errors=True)
+        naive = measure([PY, str(NAIVE), str(CORPUS), str(out / "naive")])
+        ours = build(CORPUS, out / "ours", "--no-cache")
+        runs.append(
+            {"pair": i + 1, "naive": naive["wall"], "ours": ours["wall"], "ratio": ours["wall"] / naive["wall"]}
+        )
+    last = ours
+    return {
+        "pairs": runs,
+        "median_ratio": statistics.median(r["ratio"] for r in runs),
+        "stages": last["timings"],
+        "cpu": last["cpu"],
+        "peak_mb": last["peak_mb"],
+        "wall": last["wall"],
+        "naive_peak_mb": naive["peak_mb"],
+    }
+
+
+def rebuild(out: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="newsgraph-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(CORPUS, corpus)
+        target = out / "rebuild"
+        shutil.rmtree(target, ignore_errors=True)
+        full = build(corpus, target)
+        victim = sorted(corpus.iterdir())[100]
+        text = victim.read_text(encoding="utf-8")
+        victim.write_text(text.replace("title: ", "title: Changed: ", 1), encoding="utf-8")
+        again = build(corpus, target)
+        changed = "Changed: " in (target / "graph.nt").read_text(encoding="utf-8")
+    return {
+        "full": full["wall"],
+        "rebuild": again["wall"],
+        "ratio": again["wall"] / full["wall"],
+        "cached_files": again["files"].get("cached"),
+        "change_in_output": changed,
+        "stages": again["timings"],
+    }
+
+
+def growth(out: Path, sizes: list[int]) -> dict[str, Any]:
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="newsgraph-synth-") as tmp:
+            corpus = Path(tmp) / "corpus"
+            subprocess.run(
+                [PY, str(ROOT / "benchmarks" / "synth.py"), str(n), str(corpus)], check=True, stdout=subprocess.DEVNULL
+            )
+            target = out / f"synth-{n}"
+            shutil.rmtree(target, ignore_errors=True)
+            result = build(corpus, target, "--no-cache")
+            shutil.rmtree(target, ignore_errors=True)
+        rows.append(
+            {
+                "items": n,
+                "wall": result["wall"],
+                "cpu": result["cpu"],
+                "peak_mb": result["peak_mb"],
+                "ms_per_item": 1000 * result["wall"] / n,
+                "stages": result["timings"],
+            }
+        )
+    return {
+        "rows": rows,
+        "per_item_growth": rows[-1]["ms_per_item"] / rows[0]["ms_per_item"] if len(rows) > 1 else None,
+    }
+
+
+def streaming(out: Path, sizes: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="newsgraph-big-", dir=os.environ.get("NEWSGRAPH_BENCH_TMP")) as tmp:
+            corpus = Path(tmp) / "corpus"
+            started = time.perf_counter()
+            subprocess.run(
+                [PY, str(ROOT / "benchmarks" / "synth.py"), str(n), str(corpus)], check=True, stdout=subprocess.DEVNULL
+            )
+            made = time.perf_counter() - started
+            target = Path(tmp) / "out"
+            result = measure([*NEWSGRAPH, "build", str(corpus), "-o", str(target), "-q", "--stream"])
+            report = json.loads((target / "report.json").read_text(encoding="utf-8"))
+            rows.append(
+                {
+                    "items": n,
+                    "wall": result["wall"],
+                    "cpu": result["cpu"],
+                    "peak_mb": result["peak_mb"],
+                    "ms_per_item": 1000 * result["wall"] / n,
+                    "generate_s": made,
+                    "files": report["files"],
+                }
+            )
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = ["# newsgraph benchmark", "", f"machine: {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}", ""]
+    s = results.get("side_by_side")
+    if s:
+        lines += [
+            "## Shared corpus: newsgraph build (all outputs) vs the naive script",
+            "",
+            "| pair | naive s | newsgraph s | ratio |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {r['pair']} | {r['naive']:.2f} | {r['ours']:.2f} | {r['ratio']:.3f} |" for r in s["pairs"]]
+        lines += [
+            "",
+            f"median ratio **{s['median_ratio']:.3f}** (target ≤ 0.33); newsgraph CPU {s['cpu']:.1f} s, "
+            f"peak {s['peak_mb']:.0f} MB; naive peak {s['naive_peak_mb']:.0f} MB",
+            "",
+            "| stage | seconds |",
+            "|---|---|",
+        ]
+        lines += [f"| {k} | {v:.3f} |" for k, v in s["stages"].items()]
+    f = results.get("floor")
+    if f:
+        lines += [
+            "",
+            f"floor (read + PyYAML parse of every file, one process): {f['wall']:.2f} s; "
+            f"build / floor = {s['wall'] / f['wall']:.2f}"
+            if s
+            else "",
+        ]
+    r = results.get("rebuild")
+    if r:
+        lines += [
+            "",
+            "## Rebuild after one changed file",
+            "",
+            f"full {r['full']:.2f} s, rebuild {r['rebuild']:.2f} s, ratio **{r['ratio']:.3f}** "
+            f"(target ≤ 0.25); {r['cached_files']} files from the cache; change in output: {r['change_in_output']}",
+        ]
+    g = results.get("growth")
+    if g:
+        lines += [
+            "",
+            "## Synthetic corpora (full build, all outputs)",
+            "",
+            "| items | wall s | CPU s | peak MB | ms/item |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {x['items']:,} | {x['wall']:.2f} | {x['cpu']:.2f} | {x['peak_mb']:.0f} | {x['ms_per_item']:.3f} |"
+            for x in g["rows"]
+        ]
+        if g["per_item_growth"]:
+            lines += ["", f"cost per item grows **{g['per_item_growth']:.2f}x** from the smallest to the largest"]
+    b = results.get("streaming")
+    if b:
+        lines += [
+            "",
+            "## Streaming build (`--stream`: N-Triples in partitions, bulk-loaded store)",
+            "",
+            "| items | wall s | CPU s | peak MB | ms/item |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {x['items']:,} | {x['wall']:.1f} | {x['cpu']:.1f} | {x['peak_mb']:.0f} | {x['ms_per_item']:.3f} |"
+            for x in b
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench")
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--sizes", default="6000,60000", help="synthetic sizes for growth (comma-separated)")
+    parser.add_argument("--big", default="", help="sizes for the streaming build, e.g. 100000,1000000")
+    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth")
+    args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    if CORPUS.is_dir():
+        if "side" not in skip:
+            results["side_by_side"] = side_by_side(args.out, args.pairs)
+        if "floor" not in skip:
+            results["floor"] = floor(CORPUS)
+        if "rebuild" not in skip:
+            results["rebuild"] = rebuild(args.out)
+    else:
+        print(f"the shared corpus is not at {CORPUS}: side-by-side, floor and rebuild skipped", file=sys.stderr)
+    if "growth" not in skip and args.sizes:
+        results["growth"] = growth(args.out, [int(x) for x in args.sizes.split(",")])
+    if args.big:
+        results["streaming"] = streaming(args.out, [int(x) for x in args.big.split(",")])
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    table = markdown(results)
+    (args.out / "results.md").write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
