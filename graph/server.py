@@ -26,11 +26,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import NewsgraphError, OutputError, QueryError
@@ -39,6 +41,12 @@ from .store import DEFAULT_TIMEOUT, check_query, store_path
 __all__ = ["DEFAULT_PORT", "Endpoint", "ServeError", "find_oxigraph", "free_port", "parse_bind"]
 
 DEFAULT_PORT: Final = 7878
+#: Largest answer the front passes on (bytes); larger ones get HTTP 507.
+MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+#: Queries the engine runs at once; others wait (up to the timeout), then get HTTP 503.
+_SLOTS: Final = 8
+#: Seconds past the timeout before the front gives up on the engine.
+_GRACE: Final = 2.0
 _HOP: Final = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "server", "date"})
 
 
@@ -75,6 +83,9 @@ class _Front(ThreadingHTTPServer):
     daemon_threads = True
     backend: tuple[str, int]
     timeout_s: float
+    max_bytes: int
+    slots: threading.BoundedSemaphore
+    overrun: Callable[[tuple[str, int]], None]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -142,19 +153,41 @@ class _Handler(BaseHTTPRequestHandler):
         self._forward(body)
 
     def _forward(self, body: bytes) -> None:
-        host, port = self.server.backend
-        conn = http.client.HTTPConnection(host, port, timeout=self.server.timeout_s + 10)
+        front = self.server
+        deadline = time.monotonic() + front.timeout_s + _GRACE
+        if not front.slots.acquire(timeout=front.timeout_s):
+            self._reply(503, f"the endpoint is busy ({_SLOTS} queries running); try again")
+            return
+        backend = front.backend
+        conn = http.client.HTTPConnection(*backend, timeout=front.timeout_s + _GRACE)
+        answered = False
         try:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP and k.lower() != "host"}
-            headers["Host"] = f"{host}:{port}"
+            headers["Host"] = f"{backend[0]}:{backend[1]}"
             conn.request(self.command, self.path, body=body or None, headers=headers)
             response = conn.getresponse()
-            data = response.read()
+            answered = True
+            data = self._read(conn, response, deadline)
+        except TimeoutError:
+            if not answered:  # the engine is still computing: it does not stop by itself
+                front.overrun(backend)
+            self._reply(
+                504,
+                f"the query was stopped after {front.timeout_s:g} s (timeout); narrow it (LIMIT, more specific "
+                "patterns) or start the endpoint with a longer --timeout",
+            )
+            return
+        except _TooLarge:
+            self._reply(
+                507, f"the answer is larger than {front.max_bytes // 2**20} MiB; add a LIMIT or select fewer variables"
+            )
+            return
         except (OSError, http.client.HTTPException) as exc:
-            self._reply(504 if isinstance(exc, TimeoutError) else 502, f"the SPARQL engine did not answer: {exc}")
+            self._reply(502, f"the SPARQL engine did not answer: {exc}")
             return
         finally:
             conn.close()
+            front.slots.release()
         self.send_response(response.status, response.reason)
         for key, value in response.getheaders():
             if key.lower() not in _HOP and key.lower() != "content-length":
@@ -163,6 +196,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _read(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse, deadline: float) -> bytes:
+        """The whole body, within the deadline and the size limit (raises TimeoutError or _TooLarge)."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if conn.sock is not None:
+                conn.sock.settimeout(remaining)
+            chunk = response.read1(1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.server.max_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class Endpoint:
@@ -178,6 +233,7 @@ class Endpoint:
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
         timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.store = store_path(out)
         if not self.store.is_dir():
@@ -186,6 +242,11 @@ class Endpoint:
                 path=str(self.store),
             )
         self.host, self.port, self.timeout = host, port, timeout
+        self.max_bytes = max_bytes
+        #: How many times Oxigraph was restarted to stop a query past its timeout.
+        self.restarts = 0
+        self._lock = threading.Lock()
+        self._log: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._front: _Front | None = None
         self._thread: threading.Thread | None = None
@@ -198,6 +259,26 @@ class Endpoint:
 
     def start(self, wait: float = 20.0) -> Endpoint:
         """Start Oxigraph on a private loopback port and the refusing front; wait until both answer."""
+        try:
+            backend = self._spawn(wait)
+            try:
+                front = _Front((self.host, self.port), _Handler)
+            except OSError as exc:
+                raise ServeError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
+            front.backend = backend
+            front.timeout_s = self.timeout
+            front.max_bytes = self.max_bytes
+            front.slots = threading.BoundedSemaphore(_SLOTS)
+            front.overrun = self._overrun
+            self._front = front
+            self.port = front.server_address[1]
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _spawn(self, wait: float) -> tuple[str, int]:
+        """Start Oxigraph on a free loopback port and return where it listens."""
         backend = ("127.0.0.1", free_port())
         command = [
             find_oxigraph(),
@@ -209,28 +290,30 @@ class Endpoint:
             "--timeout-s",
             str(max(1, round(self.timeout))),
         ]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            self._wait(backend, wait)
-            try:
-                front = _Front((self.host, self.port), _Handler)
-            except OSError as exc:
-                raise ServeError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
-            front.backend = backend
-            front.timeout_s = self.timeout
-            self._front = front
-            self.port = front.server_address[1]
-        except BaseException:
-            self.close()
-            raise
-        return self
+        # stderr goes to a file, not a pipe: a pipe nobody reads fills up with
+        # Oxigraph's messages (one per client that hung up) and then blocks it.
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop_engine
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        self._log = log
+        self._wait(backend, wait)
+        return backend
+
+    def _overrun(self, backend: tuple[str, int]) -> None:
+        """A query outlived its timeout inside Oxigraph, which does not stop aggregates and sorts: restart it."""
+        with self._lock:
+            if self._front is None or self._front.backend != backend:
+                return  # already restarted
+            self._stop_engine()
+            self._front.backend = self._spawn(20.0)
+            self.restarts += 1
 
     def _wait(self, backend: tuple[str, int], wait: float) -> None:
         deadline = time.monotonic() + wait
-        assert self._process is not None
+        assert self._process is not None and self._log is not None
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                err = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                self._log.seek(0)
+                err = self._log.read(4000).decode(errors="replace")
                 raise ServeError(f"oxigraph stopped at start (exit {self._process.returncode}): {err.strip()}")
             try:
                 with socket.create_connection(backend, timeout=0.5):
@@ -262,6 +345,10 @@ class Endpoint:
                 self._thread.join(5)
             self._front.server_close()
             self._front = None
+        with self._lock:
+            self._stop_engine()
+
+    def _stop_engine(self) -> None:
         if self._process is not None:
             self._process.terminate()
             try:
@@ -269,9 +356,10 @@ class Endpoint:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait(5)
-            if self._process.stderr is not None:
-                self._process.stderr.close()
             self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def __enter__(self) -> Endpoint:
         return self.serve_in_background()
