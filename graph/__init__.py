@@ -23,6 +23,7 @@ from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
+from .stream import StreamReport, stream_build
 from .validate import ValidationReport, Violation, validate
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "ProviderRecord",
     "QueryError",
     "SourceError",
+    "StreamReport",
     "ValidationReport",
     "View",
     "ViewError",
@@ -55,6 +57,7 @@ __all__ = [
     "read_files",
     "read_rdf",
     "select_view",
+    "stream_build",
     "to_rdf",
     "validate",
     "write_html",
