@@ -349,15 +349,14 @@ def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph) -> list[Triple]:
 
 def check_iris(triples: Iterable[Triple]) -> None:
     """Raise ``ValueError`` naming the first IRI a strict parser would refuse."""
-    seen: set[str] = set()
-    for s, _, o, dt in triples:
-        for iri in (s, o) if dt == _IRI else (s,):
-            if iri not in seen:
-                try:
-                    ox.NamedNode(iri)
-                except ValueError as exc:
-                    raise ValueError(f"{iri!r} is not a valid IRI: {exc}") from exc
-                seen.add(iri)
+    rows = triples if isinstance(triples, list) else list(triples)
+    iris = {s for s, _, _, _ in rows}
+    iris.update(o for _, _, o, dt in rows if dt == _IRI)
+    for iri in sorted(iris):  # sorted: the error names the same IRI every time
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise ValueError(f"{iri!r} is not a valid IRI: {exc}") from exc
 
 
 def to_rdf(graph: nx.MultiDiGraph | KnowledgeGraph) -> Graph:
@@ -534,6 +533,11 @@ def write_rdf(graph: nx.MultiDiGraph | KnowledgeGraph | list[Triple], path: str 
     if p.suffix not in FORMATS:
         raise ValueError(f"unknown RDF file type {p.suffix!r}; known: {', '.join(FORMATS)}")
     check_iris(triples)
+    _write_checked(triples, p)
+
+
+def _write_checked(triples: list[Triple], p: Path) -> None:
+    """Write triples whose IRIs :func:`check_iris` has accepted, in the format of ``p``'s suffix."""
     if p.suffix == ".jsonld":
         text = jsonld_text(triples)
     elif p.suffix == ".ttl":
@@ -806,4 +810,6 @@ def build_triples(kg: KnowledgeGraph | nx.MultiDiGraph) -> list[Triple]:
 
 def write_build_file(kg: KnowledgeGraph, path: Path) -> None:
     """Write one RDF output of a build (``graph.ttl``, ``.nt``, ``.jsonld``, ``.nq``); see :func:`write_rdf`."""
-    write_rdf(build_triples(kg), path)
+    if path.suffix not in FORMATS:
+        raise ValueError(f"unknown RDF file type {path.suffix!r}; known: {', '.join(FORMATS)}")
+    _write_checked(build_triples(kg), path)
