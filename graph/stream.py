@@ -32,7 +32,8 @@ How it works, in two passes over partitions of ``partition_size`` files:
    own. Each partition's sorted lines go to a partition file.
 
 Then the partition files are merged (k-way, duplicates dropped) into one
-sorted ``graph.nt``, which is bulk-loaded into ``store/``. Node and edge counts
+sorted ``graph.nt``, which is bulk-loaded into ``store/`` in chunks (one
+call on the whole file would let Oxigraph's loader grow to gigabytes). Node and edge counts
 for ``report.json`` are taken from that stream.
 
 The result is the normal build's ``graph.nt`` as a set of lines (line order
@@ -59,7 +60,9 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import json
+import multiprocessing
 import os
 import pickle
 import shutil
@@ -67,6 +70,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -74,7 +78,7 @@ from typing import IO, Any, Final
 import networkx as nx
 import pyoxigraph as ox
 
-from .build import Progress, read_files
+from .build import Progress, default_jobs, read_files
 from .errors import OutputError, SourceError
 from .identity import id_iri, normalize_label
 from .merge import _SCALARS, _ranked, merge
@@ -93,6 +97,8 @@ STREAM_OUTPUTS: Final = ("graph.nt", "store", "report.json")
 _STALE: Final = ("graph.ttl", "graph.jsonld", "graph.json", "graph.graphml", "graph.html", "graph.nq")
 #: Partition files merged at once (open files).
 _FAN_IN: Final = 200
+#: N-Triples lines per bulk-load call (about 600 MB peak at 500,000, measured).
+_LOAD_LINES: Final = 500_000
 
 # Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
 _ARTICLE_FIELDS: Final = (*_SCALARS, ("extra", "extra"), ("provider", "published_by"))
@@ -365,6 +371,44 @@ def _own_article(index: _Index, part: int, node: str, data: dict[str, Any], prot
             data["same_as"].append(alias)
 
 
+_SHARED: list[_Index] = []  # the index, for forked pass-2 workers
+
+
+def _emit_shared(work: Path, part: int) -> list[Diagnostic]:
+    return _emit(_SHARED[0], work, part)
+
+
+def _emit(index: _Index, work: Path, part: int) -> list[Diagnostic]:
+    """Write the sorted N-Triples of partition ``part``; return its diagnostics (files', then merge's)."""
+    spill = work / f"part-{part}.pickle"
+    with spill.open("rb") as fh:
+        results: list[FileResult] = pickle.load(fh)
+    spill.unlink()
+    diags: list[Diagnostic] = []
+    articles = []
+    for result in results:
+        diags.extend(result.diagnostics)
+        if result.article is not None:
+            articles.append(result.article)
+    del results
+    g = _partition_graph(index, part, articles, diags)
+    del articles
+    triples = rdf_triples(g)
+    del g
+    try:
+        check_iris(triples)
+    except ValueError as exc:
+        raise OutputError(f"the graph cannot be turned into RDF: {exc}") from exc
+    lines = ntriples_text(triples).split("\n")  # not splitlines(): U+2028 and the like stay in literals
+    del triples
+    lines.pop()
+    lines.sort()
+    with (work / f"part-{part}.nt").open("w", encoding="utf-8", newline="\n") as fh:
+        for line in lines:
+            fh.write(line + "\n")
+    return diags
+
+
 # --------------------------------------------------------------------------- merging partition files
 
 
@@ -444,6 +488,29 @@ def _merge_all(paths: list[Path], target: Path, work: Path, counts: _Counts) -> 
         round_no += 1
     with target.open("w", encoding="utf-8", newline="\n") as fh:
         _merge_files(paths, fh, counts)
+
+
+def _load_store(nt: Path, path: Path, total: int, progress: Progress | None) -> None:
+    """Bulk-load ``nt`` into a new store at ``path``, :data:`_LOAD_LINES` lines per call.
+
+    One call on the whole file lets Oxigraph's loader grow towards its own
+    memory target (gigabytes); chunks keep it near the chunk's size.
+    """
+    store = ox.Store(str(path))
+    done = 0
+    try:
+        with nt.open("rb") as fh:
+            while chunk := list(itertools.islice(fh, _LOAD_LINES)):
+                store.bulk_load(input=b"".join(chunk), format=ox.RdfFormat.N_TRIPLES)
+                done += len(chunk)
+                del chunk
+                if progress is not None:
+                    progress("store", done, total)
+        store.optimize()
+    except SyntaxError as exc:
+        raise OutputError(f"the RDF of the graph does not parse: {exc}", path=str(nt)) from exc
+    finally:
+        del store
 
 
 # --------------------------------------------------------------------------- the build
@@ -531,38 +598,25 @@ def _run(
 
     # Pass 2: one graph per partition, its triples to a sorted partition file.
     t = time.perf_counter()
-    nt_parts: list[Path] = []
-    for part in range(parts):
-        spill = work / f"part-{part}.pickle"
-        with spill.open("rb") as fh:
-            results = pickle.load(fh)
-        spill.unlink()
-        articles = []
-        for result in results:
-            report.diagnostics.extend(result.diagnostics)
-            if result.article is not None:
-                articles.append(result.article)
-        del results
-        g = _partition_graph(index, part, articles, report.diagnostics)
-        del articles
-        triples = rdf_triples(g)
-        del g
+    workers = min(default_jobs() if jobs is None else max(1, jobs), parts)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Forked workers share the index with this process (copy on write): it is never pickled.
+        _SHARED[:] = [index]
         try:
-            check_iris(triples)
-        except ValueError as exc:
-            raise OutputError(f"the graph cannot be turned into RDF: {exc}") from exc
-        lines = ntriples_text(triples).split("\n")  # not splitlines(): U+2028 and the like stay in literals
-        del triples
-        lines.pop()
-        lines.sort()
-        path = work / f"part-{part}.nt"
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
-            for line in lines:
-                fh.write(line + "\n")
-        nt_parts.append(path)
-        del lines
-        if progress is not None:
-            progress("rdf", part + 1, parts)
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for part, diags in enumerate(pool.map(_emit_shared, [work] * parts, range(parts))):
+                    report.diagnostics.extend(diags)
+                    if progress is not None:
+                        progress("rdf", part + 1, parts)
+        finally:
+            _SHARED.clear()
+    else:
+        for part in range(parts):
+            report.diagnostics.extend(_emit(index, work, part))
+            if progress is not None:
+                progress("rdf", part + 1, parts)
+    nt_parts = [work / f"part-{part}.nt" for part in range(parts)]
     del index
     report.timings["rdf"] = time.perf_counter() - t
 
@@ -576,18 +630,7 @@ def _run(
     report.timings["write graph.nt"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    if progress is not None:
-        progress("store", 0, 1)
-    store = ox.Store(str(staging / "store"))
-    try:
-        store.bulk_load(path=str(staging / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
-        store.optimize()
-    except SyntaxError as exc:
-        raise OutputError(f"the RDF of the graph does not parse: {exc}", path=str(staging / "graph.nt")) from exc
-    finally:
-        del store
-    if progress is not None:
-        progress("store", 1, 1)
+    _load_store(staging / "graph.nt", staging / "store", counts.triples, progress)
     report.timings["write store"] = time.perf_counter() - t
 
     done = StreamReport(report, parts, size, counts.triples)

@@ -68,10 +68,10 @@ def tangled(write_item: WriteItem) -> Path:
     return write_item("08.md", title="Last", webUrl="https://f.com/6").parent
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 100])
-def test_same_triples_as_the_normal_build(tangled: Path, tmp_path: Path, size: int) -> None:
+@pytest.mark.parametrize(("size", "jobs"), [(1, None), (2, None), (2, 1), (3, 2), (100, None)])
+def test_same_triples_as_the_normal_build(tangled: Path, tmp_path: Path, size: int, jobs: int | None) -> None:
     expected = _normal_nt([tangled], tmp_path / "normal")
-    r = stream_build([tangled], tmp_path / "stream", partition_size=size)
+    r = stream_build([tangled], tmp_path / "stream", partition_size=size, jobs=jobs)
     got = _lines(tmp_path / "stream" / "graph.nt")
     assert got == expected
     assert r.triples == len(expected)
