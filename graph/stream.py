@@ -19,7 +19,8 @@ How it works, in two passes over partitions of ``partition_size`` files:
    a record's text. Aliases are then resolved exactly as
    :mod:`graph.merge` does (an alias of exactly one better-ranked article
    joins it).
-2. *Emit.* Each spilled partition is merged on its own by
+2. *Emit.* Each spilled partition (in parallel: forked workers share the
+   index) is merged on its own by
    :func:`graph.merge.merge` (records first renamed to their global node IRI)
    and turned into triples by :func:`graph.rdf.rdf_triples`, so the mapping is
    the one of the normal build. A single-valued property (headline, dates,
@@ -33,19 +34,21 @@ How it works, in two passes over partitions of ``partition_size`` files:
 
 Then the partition files are merged (k-way, duplicates dropped) into one
 sorted ``graph.nt``, which is bulk-loaded into ``store/`` in chunks (one
-call on the whole file would let Oxigraph's loader grow to gigabytes). Node and edge counts
-for ``report.json`` are taken from that stream.
+call on the whole file would let Oxigraph's loader grow to gigabytes).
+Node and edge counts for ``report.json`` are taken from that stream.
 
 The result is the normal build's ``graph.nt`` as a set of lines (line order
 differs: here lines are sorted as text; the normal build sorts by triple).
 One exception: the ``ng:extra`` JSON of an article (unknown front matter
 fields) is the merge of the records *in the partition of the best record
 that has any*; the normal build merges the keys of all records. Diagnostics
-are the same, in partition order.
+are the same; a partition's ``self-related`` notes follow its files'
+diagnostics instead of coming last.
 
-Memory: one partition of records, one partition graph, and the index (a
-few hundred bytes per distinct article, alias and image IRI). Disk: the
-spill (about the corpus size) and the partition files, under OUT.
+Memory: per worker one partition of records and its graph; the index (a
+few hundred bytes per distinct article, alias and image IRI); the store
+loader's chunk. Disk: the spill (about the corpus size) and the partition
+files, under OUT, while it runs.
 
 >>> import tempfile
 >>> out = tempfile.mkdtemp()

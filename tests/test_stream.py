@@ -146,3 +146,17 @@ def test_cli_stream(tangled: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["graph.nt", "report.json", "store"]
     strict = CliRunner().invoke(app, ["build", str(tangled), "-o", str(out), "--stream", "--strict", "-q"])
     assert strict.exit_code == 1
+
+
+def test_unknown_fields_come_from_one_partition(write_item: WriteItem, tmp_path: Path) -> None:
+    """The documented difference: ng:extra keys of one article are not merged across partitions."""
+    write_item("1.md", title="A", webUrl="https://a.com/1", color="red")
+    write_item("2.md", title="A again", webUrl="https://a.com/1", size="big")
+    source = tmp_path / "corpus"
+    expected = _normal_nt([source], tmp_path / "normal")
+    stream_build([source], tmp_path / "one", partition_size=2)
+    assert _lines(tmp_path / "one" / "graph.nt") == expected  # one partition: the same
+    stream_build([source], tmp_path / "two", partition_size=1)
+    diff = _lines(tmp_path / "two" / "graph.nt") ^ expected
+    assert {line.split(" ", 2)[1] for line in diff} == {"<https://w3id.org/newsgraph/vocab#extra>"}
+    assert any('\\"color\\":\\"red\\"' in line and "size" not in line for line in diff)
