@@ -10,6 +10,12 @@ with HTTP 400/403 before anything reaches Oxigraph; every other request
 (``GET/POST /query``, the query page at ``/``) is passed through unchanged.
 Both bind to 127.0.0.1 unless told otherwise.
 
+The front also holds the limits: at most 8 queries in the engine at once
+(others wait up to the timeout, then get 503), answers of at most
+:data:`MAX_RESPONSE_BYTES` (else 507), and the timeout itself (504).
+Oxigraph's ``--timeout-s`` does not stop aggregates and sorts, so a query
+still running in the engine past the timeout gets Oxigraph restarted.
+
 Start it with ``newsgraph serve -d OUT`` (or :class:`Endpoint` from Python);
 stop it with Ctrl+C (SIGINT) or SIGTERM, or :meth:`Endpoint.close`: the
 front stops and Oxigraph is terminated.
