@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import Counter
@@ -128,7 +129,7 @@ def test_bad_arguments(tmp_path: Path) -> None:
 def test_parallel_reading_gives_the_same_graph(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        import synth
+        synth = importlib.import_module("synth")
     finally:
         sys.path.pop(0)
     synth.write_corpus(900, tmp_path / "c", seed=3)
