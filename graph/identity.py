@@ -86,7 +86,7 @@ _HOST_OK: Final = re.compile(r"^[^\s/?#@:\[\]\\<>\"'`{}|^%]+$")
 
 def _ucschar(cp: int, in_query: bool) -> bool:
     """Return whether code point ``cp`` may appear unescaped in an IRI."""
-    if cp in _BIDI:
+    if cp in _BIDI or chr(cp).isspace():  # U+00A0, U+3000...: allowed, but links break and spoof on them
         return False
     if 0xA0 <= cp <= 0xD7FF or 0xF900 <= cp <= 0xFDCF or 0xFDF0 <= cp <= 0xFFEF:
         return True
