@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -100,7 +101,8 @@ class ReadCache:
                 pickle.dump((self.version(), entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # no folder to clean, or none to write in
+                tmp.unlink(missing_ok=True)
 
 
 def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
@@ -167,8 +169,13 @@ def _parse_batches(
         for batch in batches:
             yield _parse_chunk(batch)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        try:
             yield from pool.map(_parse_chunk, batches)
+        except BaseException:
+            _drop(pool)
+            raise
+        pool.shutdown()
 
 
 def _parse_on_dask(batches: list[Sequence[tuple[str, bytes]]], scheduler: str) -> Iterator[list[FileResult]]:
@@ -198,12 +205,22 @@ def _read_local(names: list[str], jobs: int, progress: Progress | None, max_byte
                 progress("read", i + 1, total)
         return results
     chunks = _chunks(names, _CHUNK)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
         for chunk in pool.map(_read_chunk, chunks, [max_bytes] * len(chunks)):
             results.extend(chunk)
             if progress is not None:
                 progress("read", len(results), total)
+    except BaseException:
+        _drop(pool)
+        raise
+    pool.shutdown()
     return results
+
+
+def _drop(pool: ProcessPoolExecutor) -> None:
+    """On an error or Ctrl-C, drop the queued work instead of waiting for it."""
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def build(

@@ -34,6 +34,10 @@ class _Fallback:
 
 FALLBACK: Final = _Fallback()
 
+#: Deepest nesting of collections taken here; deeper documents go to the full
+#: parser, whose guard refuses them (the same limit as ``graph.read.MAX_DEPTH``).
+MAX_DEPTH: Final = 64
+
 # Characters YAML does not allow in a stream (PyYAML's Reader.NON_PRINTABLE).
 _NON_PRINTABLE: Final = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Tabs, and what YAML 1.1 counts as line breaks besides "\n" (NEL, LS, PS, CR).
@@ -128,9 +132,10 @@ def _scalar(raw: str) -> Any:
 
 
 class _Parser:
-    __slots__ = ("indents", "lines", "n")
+    __slots__ = ("depth", "indents", "lines", "n")
 
     def __init__(self, text: str) -> None:
+        self.depth = 0
         self.lines = text.split("\n")
         self.n = len(self.lines)
         # Indentation of each line; None for blank lines and whole-line comments.
@@ -156,7 +161,14 @@ class _Parser:
             return self.sequence(i, indent)
         return self.mapping(i, indent)
 
+    def enter(self) -> None:
+        """Count one more open collection; past :data:`MAX_DEPTH` leave it to the full parser."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Unsure  # the full parser's guard refuses it, with a diagnostic
+
     def mapping(self, i: int, indent: int, first: str | None = None) -> tuple[dict[str, Any], int]:
+        self.enter()
         result: dict[str, Any] = {}
         while True:
             if first is not None:
@@ -165,6 +177,7 @@ class _Parser:
             else:
                 i = self.next_line(i)
                 if i >= self.n or (self.indents[i] or 0) < indent:
+                    self.depth -= 1
                     return result, i
                 if self.indents[i] != indent:
                     raise _Unsure
@@ -193,14 +206,17 @@ class _Parser:
                     raise _Unsure  # a multi-line plain scalar, or worse
 
     def sequence(self, i: int, indent: int) -> tuple[list[Any], int]:
+        self.enter()
         items: list[Any] = []
         while True:
             i = self.next_line(i)
             if i >= self.n or (self.indents[i] or 0) < indent:
+                self.depth -= 1
                 return items, i
             line = self.lines[i]
             if self.indents[i] != indent or not (line[indent:] == "-" or line[indent:].startswith("- ")):
                 if self.indents[i] == indent:
+                    self.depth -= 1
                     return items, i  # a sequence at a key's own indentation ends at the next key
                 raise _Unsure
             rest = line[indent + 1 :]

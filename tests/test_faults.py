@@ -147,14 +147,7 @@ def test_ctrl_c_stops_cleanly(corpora: tuple[Path, Path], previous: tuple[Path, 
 @pytest.mark.parametrize(
     "where",
     [
-        pytest.param(
-            "under-a-file",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="graph/build.py ReadCache.save: its 'except OSError' calls tmp.unlink(missing_ok=True), "
-                "which raises NotADirectoryError when OUT's parent is a file: traceback, exit 1",
-            ),
-        ),
+        "under-a-file",
         "read-only-fs",
     ],
 )
