@@ -42,6 +42,9 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
+docs: $(STAMP)
+	$(BIN)/python -m tests.test_docs
+
 lint: $(STAMP)
 	$(BIN)/ruff check graph tests benchmarks
 	$(BIN)/ruff format --check graph tests benchmarks

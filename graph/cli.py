@@ -123,7 +123,10 @@ def _summary(kg: KnowledgeGraph, out: Path | None, seconds: float | None) -> Non
 @app.command()
 def build(
     sources: Annotated[
-        list[Path], typer.Argument(help="Folders (read recursively), files or glob patterns.", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Folders (read recursively), files or glob patterns.", show_default=False, metavar="SOURCE..."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
     strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 if any file has an error.")] = False,
@@ -226,7 +229,11 @@ def stats(out: OutDir = Path("out")) -> None:
 def query_command(
     query: Annotated[
         str | None,
-        typer.Argument(help="SPARQL text, a path to a .rq file, or the name of a library query.", show_default=False),
+        typer.Argument(
+            help="SPARQL text, a path to a .rq file, or the name of a library query.",
+            show_default=False,
+            metavar="QUERY",
+        ),
     ] = None,
     out: OutDir = Path("out"),
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 results).")] = "table",

@@ -21,7 +21,7 @@ article      ``a schema:NewsArticle``; headline, description, articleSection,
              ``prov:wasDerivedFrom`` → source file
 provider     ``a schema:NewsMediaOrganization``; name, ``ng:domain``,
              ``schema:url`` → website, logo → image, parentOrganization
-website      ``a schema:WebSite``; ``schema:url`` (itself), ``ng:domain``
+website      ``a schema:WebSite``; ``schema:url`` ``https://DOMAIN/``, ``ng:domain``
 topic, tag   ``a skos:Concept``; ``skos:prefLabel``, ``skos:hiddenLabel``
              (the normalized key), ``skos:inScheme`` :data:`TOPICS` or
              :data:`TAGS`; a tag that is a place is also ``a schema:Place``
