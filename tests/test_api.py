@@ -1,0 +1,35 @@
+"""The public API is deliberate: this list changes only on purpose."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import graph
+
+PUBLIC = {
+    "KINDS", "RELATIONS", "ArticleRecord", "BuildReport", "Diagnostic", "FileResult", "ImageRecord",
+    "KnowledgeGraph", "NewsgraphError", "OutputError", "Page", "ProviderRecord", "QueryError", "SourceError",
+    "ValidationReport", "View", "ViewError", "Violation", "analysis", "build", "explore", "find_files",
+    "from_rdf", "load", "parse_text", "read_file", "read_files", "read_rdf", "select_view", "StreamReport",
+    "stream_build", "to_rdf", "validate", "write_html", "write_outputs", "write_rdf", "write_view",
+}  # fmt: skip
+
+
+def test_all_is_pinned() -> None:
+    assert set(graph.__all__) == PUBLIC
+    for name in graph.__all__:
+        assert getattr(graph, name) is not None
+
+
+def test_errors_form_one_tree() -> None:
+    for exc in (graph.SourceError, graph.OutputError, graph.QueryError, graph.ViewError):
+        assert issubclass(exc, graph.NewsgraphError)
+
+
+def test_import_is_cheap() -> None:
+    """`import graph` loads neither pandas, matplotlib, igraph, pyvis nor Dask."""
+    heavy = ("pandas", "matplotlib", "igraph", "pyvis", "distributed", "pyshacl")
+    code = f"import sys, graph; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
