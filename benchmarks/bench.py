@@ -115,7 +115,7 @@ def rebuild(out: Path) -> dict[str, Any]:
         full = build(corpus, target)
         victim = sorted(corpus.iterdir())[100]
         text = victim.read_text(encoding="utf-8")
-        victim.write_text(text.replace("title: \"", "title: \"Changed: ", 1), encoding="utf-8")
+        victim.write_text(text.replace('title: "', 'title: "Changed: ', 1), encoding="utf-8")
         again = build(corpus, target)
         changed = "Changed: " in (target / "graph.nt").read_text(encoding="utf-8")
     return {
