@@ -12,6 +12,7 @@ import functools
 import hashlib
 import os
 import pickle
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -169,7 +170,7 @@ def _parse_batches(
         for batch in batches:
             yield _parse_chunk(batch)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
         try:
             yield from pool.map(_parse_chunk, batches)
         except BaseException:
@@ -205,7 +206,7 @@ def _read_local(names: list[str], jobs: int, progress: Progress | None, max_byte
                 progress("read", i + 1, total)
         return results
     chunks = _chunks(names, _CHUNK)
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
     try:
         for chunk in pool.map(_read_chunk, chunks, [max_bytes] * len(chunks)):
             results.extend(chunk)
@@ -216,6 +217,11 @@ def _read_local(names: list[str], jobs: int, progress: Progress | None, max_byte
         raise
     pool.shutdown()
     return results
+
+
+def ignore_interrupts() -> None:
+    """In a worker process: leave Ctrl-C to the parent, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _drop(pool: ProcessPoolExecutor) -> None:

@@ -36,7 +36,7 @@ from typing import Any, Final
 
 import networkx as nx
 
-from .build import default_jobs
+from .build import default_jobs, ignore_interrupts
 from .errors import OutputError
 from .model import BuildReport, FileCounts, KnowledgeGraph
 from .records import Diagnostic
@@ -129,6 +129,7 @@ def _write_group(kg: KnowledgeGraph, staging: Path, names: list[str]) -> dict[st
 
 def _child(kg: KnowledgeGraph, staging: Path, names: list[str], conn: Connection) -> None:
     """Body of the second writer process: report timings, or the error, through ``conn``."""
+    ignore_interrupts()  # on Ctrl-C the parent kills this process
     try:
         conn.send(("ok", _write_group(kg, staging, names)))
     except BaseException as exc:  # everything goes back to the parent
