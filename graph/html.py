@@ -1,4 +1,4 @@
-"""The interactive HTML explorer: one self-contained page made with pyvis.
+"""The interactive HTML explorer: one self-contained page drawn by vis-network (as bundled with pyvis).
 
 The page (``graph.html`` in a build, or ``newsgraph view``) draws a *view*
 of the graph: the articles a filter selects (all, or those around one
@@ -35,8 +35,11 @@ How it stays fast, safe and readable:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html as html_lib
+import importlib.util
+import json
 import math
 import os
 import re
@@ -109,6 +112,11 @@ _TEMPLATE: Final = "explorer.html"
 _VIS_JS: Final = Path("lib") / "vis-9.1.2" / "vis-network.min.js"
 _EXCERPT: Final = 280
 _LABEL: Final = 48
+#: Characters a kept link may not hold: white space (``str.isspace``), control characters, quotes, brackets.
+_UNSAFE_URL_CHAR: Final = re.compile(
+    r'[\s\x00-\x1f"<>\\\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
+)
+_SLOT_RE: Final = re.compile(r"/\*NG:(\w+)\*/")
 _SCRIPT_RE: Final = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 
 
@@ -278,15 +286,19 @@ def _context(g: nx.MultiDiGraph, article: str) -> list[str]:
     return [n for n in g.successors(article) if _kind(g, n) in SHOWN_KINDS and _kind(g, n) != "article"]
 
 
-def _related_degree(g: nx.MultiDiGraph, node: str) -> int:
-    return sum(1 for *_, r in g.out_edges(node, data="relation") if r == "related") + sum(
-        1 for *_, r in g.in_edges(node, data="relation") if r == "related"
-    )
+def _related_degrees(g: nx.MultiDiGraph) -> Counter[str]:
+    """node → number of related links (in and out), in one walk over the edges."""
+    counts: Counter[str] = Counter()
+    for u, v, rel in g.edges(data="relation"):
+        if rel == "related":
+            counts[u] += 1
+            counts[v] += 1
+    return counts
 
 
-def _importance(g: nx.MultiDiGraph, node: str) -> float:
+def _importance(g: nx.MultiDiGraph, node: str, related: Counter[str]) -> float:
     data = g.nodes[node]
-    score = 10.0 * _related_degree(g, node)
+    score = 10.0 * related[node]
     for key in ("heat", "quality"):
         value = data.get(key)
         if isinstance(value, (int, float)):
@@ -382,9 +394,11 @@ def select_view(
         articles = {a for a in articles if _in_range(g.nodes[a].get("published_at"), first, last)}
         titles.append(f"published {first or '…'} to {last or '…'}")
 
+    related = _related_degrees(g)
+
     def rank(node: str) -> tuple[int, int, float, str]:
-        in_story = 0 if _related_degree(g, node) else 1
-        return (distance.get(node, 0), in_story, -_importance(g, node), node)
+        in_story = 0 if related[node] else 1
+        return (distance.get(node, 0), in_story, -_importance(g, node, related), node)
 
     ordered = sorted(articles | {n for n in extra if n not in articles}, key=rank)
     wanted: set[str] = set(ordered)
@@ -442,7 +456,7 @@ def _safe_url(value: Any) -> str | None:
     >>> _safe_url("https://example.org/a"), _safe_url("javascript:alert(1)"), _safe_url("http://x/a b")
     ('https://example.org/a', None, None)
     """
-    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 or c in '"<>\\' for c in value):
+    if not isinstance(value, str) or _UNSAFE_URL_CHAR.search(value):
         return None
     try:
         parts = urlsplit(value)
@@ -470,6 +484,8 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
     edges: list[dict[str, Any]] = []
     drawn = nx.Graph()
     rim = [n for n in view.nodes if quiet and n not in hubs and _kind(g, n) in ("topic", "tag")]
+    on_rim = set(rim)
+    related = _related_degrees(g)
     drawn.add_nodes_from(n for n in view.nodes if n not in hubs and n not in rim)
     weights: dict[tuple[Hashable, Hashable], float] = {}
     filters: dict[str, list[int]] = {}
@@ -495,7 +511,7 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
             "color": {"color": colour, "opacity": 0.9 if rel == "related" else 0.35},
         }
         edges.append(edge)
-        if v in rim:
+        if v in on_rim:
             edge["hidden"] = True  # shown when the topic or one of its articles is selected
             continue
         drawn.add_edge(u, v)
@@ -524,7 +540,7 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
             x, y = pos[node]
         item["x"], item["y"] = x, y
         if kind == "article":
-            rel = _related_degree(g, node)
+            rel = related[node]
             item["size"] = 7 + 4 * min(rel, 5)
             item["t"] = _clip(data.get("title") or label, 300)
             item["e"] = _clip(data.get("excerpt"), _EXCERPT)
@@ -630,9 +646,12 @@ def _options() -> dict[str, Any]:
 
 
 def _vis_js() -> str:
-    import pyvis
-
-    js = (Path(pyvis.__file__).parent / _VIS_JS).read_text(encoding="utf-8")
+    """vis-network's script as pyvis bundles it (the file is read; pyvis itself is not imported)."""
+    spec = importlib.util.find_spec("pyvis")
+    places = list(spec.submodule_search_locations or []) if spec else []
+    if not places:  # pragma: no cover - pyvis is a dependency
+        raise OutputError("pyvis is not installed: the explorer page needs the vis-network script it bundles")
+    js = (Path(places[0]) / _VIS_JS).read_text(encoding="utf-8")
     if "</script" in js.lower():  # pragma: no cover - guards a future pyvis update
         raise OutputError("the vis-network script bundled with pyvis contains '</script' and cannot be in-lined")
     return js
@@ -652,26 +671,45 @@ def _with_csp(page: str) -> str:
     return page.replace("<!--CSP-->", f'<meta http-equiv="Content-Security-Policy" content="{policy}">', 1)
 
 
+@functools.cache
+def _skeleton() -> tuple[str, ...]:
+    """The page around its data: the template with vis-network in-lined and the CSP added, cut at
+    the data slots (``/*NG:name*/``), alternating text and slot names. Made once per process."""
+    template = (Path(__file__).parent / "templates" / _TEMPLATE).read_text(encoding="utf-8")
+    page = _with_csp(template.replace("/*VIS_NETWORK_JS*/", _vis_js(), 1))
+    parts = tuple(_SLOT_RE.split(page))
+    if parts[1::2] != ("nodes", "edges", "meta", "options"):  # pragma: no cover - guards the template
+        raise OutputError(f"the explorer template's data slots are {parts[1::2]}")
+    return parts
+
+
+def _json(value: Any) -> str:
+    r"""``value`` as JSON safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` and
+    ``'`` escaped as jinja's ``tojson`` does, so no text can close the element or open markup.
+
+    >>> _json({"t": "</script><b>&'"})
+    '{"t": "\\u003c/script\\u003e\\u003cb\\u003e\\u0026\\u0027"}'
+    """
+    text = json.dumps(value)  # ASCII: a lone surrogate in a title cannot break the UTF-8 file
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
 def render_html(kg: KnowledgeGraph, view: View | None = None) -> str:
     """The explorer page for ``view`` (default: :func:`select_view` with its defaults), as HTML text.
+
+    The template's data slots are filled with JSON in one pass (text from the
+    news files never lands where a later replacement could see it).
 
     >>> import graph
     >>> text = render_html(graph.build(["seeds"]))
     >>> "Content-Security-Policy" in text and "vis.Network" in text
     True
     """
-    from pyvis.network import Network
-
     view = view if view is not None else select_view(kg)
     nodes, edges, meta = _page_data(kg, view)
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
-    # Lists are set directly: Network.add_edge is quadratic (9.8 s for 24k edges).
-    net.nodes, net.edges = nodes, edges
-    net.options = _options()
-    net.heading = meta  # the template writes it with |tojson (HTML-safe JSON), never as markup
-    net.set_template_dir(str(Path(__file__).parent / "templates"), _TEMPLATE)
-    page = net.generate_html()
-    return _with_csp(page.replace("/*VIS_NETWORK_JS*/", _vis_js(), 1))
+    data = {"nodes": nodes, "edges": edges, "meta": meta, "options": _options()}
+    parts = _skeleton()
+    return "".join(_json(data[part]) if i % 2 else part for i, part in enumerate(parts))
 
 
 def explore(kg: KnowledgeGraph, **filters: Any) -> Page:

@@ -18,14 +18,58 @@ True
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import math
+import random
+import sys
 from collections.abc import Hashable, Mapping
+from functools import cache
+from types import ModuleType
+from typing import Any
 
 import networkx as nx
 
 __all__ = ["layout"]
 
 Position = tuple[float, float]
+
+
+@cache
+def _igraph_core() -> Any:
+    """igraph's compiled core (``igraph._igraph``), loaded without the ``igraph`` package.
+
+    ``import igraph`` takes about a second, most of it loading matplotlib for
+    igraph's drawing code; the core, which holds the layout, loads in a few
+    milliseconds. Falls back to the normal import when the core cannot be
+    loaded on its own. The module is registered under its own name, so a
+    later ``import igraph`` reuses it.
+
+    >>> hasattr(_igraph_core(), "GraphBase")
+    True
+    """
+    name = "igraph._igraph"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        package = importlib.util.find_spec("igraph")
+        places = list(package.submodule_search_locations or []) if package else []
+        found = importlib.machinery.PathFinder.find_spec("_igraph", places)
+        if found is None or found.origin is None:
+            raise ImportError("igraph's core is not next to its package")
+        spec = importlib.util.spec_from_file_location(name, found.origin)
+        if spec is None or spec.loader is None:
+            raise ImportError("igraph's core cannot be loaded")
+        module: ModuleType = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        if not hasattr(module, "GraphBase"):
+            raise ImportError("igraph's core has no GraphBase")
+    except Exception:  # any surprise: the normal (slower) import
+        import igraph
+
+        return igraph._igraph
+    sys.modules[name] = module
+    return module
 
 
 def layout(
@@ -56,9 +100,7 @@ def layout(
     >>> round(math.dist(pos[1], pos[2])) > 0
     True
     """
-    import igraph  # imported here: only the HTML page needs it
-    import numpy as np
-
+    core = _igraph_core()
     nodes = list(g.nodes)
     n = len(nodes)
     if n == 0:
@@ -75,17 +117,31 @@ def layout(
         if weights is not None:
             w = weights.get((u, v), weights.get((v, u), 1.0))
         pairs[(a, b)] = max(pairs.get((a, b), 0.0), w)
-    ig = igraph.Graph(n=n, edges=list(pairs))
-    rng = np.random.default_rng(seed)
-    start = (rng.random((n, 2)) * math.sqrt(n)).tolist()
-    coords = ig.layout_fruchterman_reingold(
-        weights=list(pairs.values()) or None,
-        niter=iterations,
-        seed=start,
-        grid=n > 1000,
-    ).coords
-    xy = np.asarray(coords, dtype=float)
-    xy -= xy.mean(axis=0)
-    extent = float(np.ptp(xy, axis=0).prod()) or 1.0
-    xy *= spacing * math.sqrt(n / extent)
-    return {node: (round(float(x), 1), round(float(y), 1)) for node, (x, y) in zip(nodes, xy, strict=True)}
+    rng = random.Random(seed)
+    side = math.sqrt(n)
+    start = [[rng.random() * side, rng.random() * side] for _ in range(n)]
+    ig = core.GraphBase(n, list(pairs), False)
+    # igraph draws its random numbers from Python's ``random`` module unless told otherwise: a
+    # generator of our own, seeded, makes the same graph give the same picture in every run.
+    core.set_random_number_generator(random.Random(seed))
+    try:
+        coords = ig.layout_fruchterman_reingold(
+            weights=list(pairs.values()) or None, niter=iterations, seed=start, grid=n > 1000
+        )
+    finally:
+        core.set_random_number_generator(random)
+    return _scaled(nodes, coords, spacing)
+
+
+def _scaled(nodes: list[Hashable], coords: list[list[float]], spacing: float) -> dict[Hashable, Position]:
+    """Centre ``coords`` and scale them so the picture's area is ``len(nodes) * spacing**2``."""
+    n = len(nodes)
+    mx = sum(c[0] for c in coords) / n
+    my = sum(c[1] for c in coords) / n
+    xs = [c[0] - mx for c in coords]
+    ys = [c[1] - my for c in coords]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    big = max(w, h) or 1.0
+    extent = max(w, 0.1 * big) * max(h, 0.1 * big)  # a line of nodes is not blown up to infinity
+    k = spacing * math.sqrt(n / extent)
+    return {node: (round(x * k, 1), round(y * k, 1)) for node, x, y in zip(nodes, xs, ys, strict=True)}

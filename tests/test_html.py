@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -181,3 +184,30 @@ def test_corpus_page_is_quick_to_make(corpus_dir: Path) -> None:
     related = [n for n in nodes if n.get("s")]
     assert len(related) >= 1500  # every article with related links is kept
     assert len(page.encode()) < 8_000_000
+
+
+def test_layout_loads_only_igraphs_core() -> None:
+    """The layout works from igraph's compiled core: no ``igraph`` package, no matplotlib (``-X importtime``)."""
+    code = (
+        "import sys, networkx as nx\n"
+        "from graph.layout import layout\n"
+        "pos = layout(nx.cycle_graph(30))\n"
+        "assert len(pos) == 30 and len(set(pos.values())) == 30\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('igraph', 'matplotlib')))\n"
+    )
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['igraph._igraph']"
+    imported = [line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert not [m for m in imported if m.split(".")[0] in ("igraph", "matplotlib", "pyvis")]
+
+
+def test_page_is_byte_identical_across_runs(seeds_dir: Path, tmp_path: Path) -> None:
+    """Two runs (different hash seeds) write the same seeds page, byte for byte: the layout is seeded."""
+    code = "import sys, graph\nfrom graph.html import write_html\nwrite_html(graph.build([sys.argv[1]]), sys.argv[2])\n"
+    pages = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"seeds-{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(seeds_dir), str(path)], check=True, env=env, timeout=120)
+        pages.append(path.read_bytes())
+    assert pages[0] == pages[1]
