@@ -144,6 +144,10 @@ def test_search_selects_and_click_highlights_story(browser: Any, seeds_page: Pat
     assert page.locator("#ng-details a").get_attribute("href") == FACIAL
     dimmed = page.evaluate("__ng.nodes.get().filter(n => n.opacity !== undefined && n.opacity < 0.5).length")
     assert dimmed >= 2  # the other articles fade
+    faded_labels = "__ng.nodes.get().filter(n => n.opacity !== undefined && n.opacity < 0.5).map(n => n.font.size)"
+    assert set(page.evaluate(faded_labels)) == {0}  # and their labels are not drawn
+    lit = page.evaluate("id => __ng.nodes.get(id).font.size", facial)
+    assert lit == 12
     # hovering shows the tooltip with title, outlet and date
     page.mouse.move(x + 200, y + 200)
     page.mouse.move(x, y)
