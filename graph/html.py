@@ -474,7 +474,7 @@ def _clip(text: Any, limit: int) -> str:
 
 def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """vis-network node and edge lists (positions included) and the page's metadata."""
-    from .layout import layout
+    from .layout import story_layout
 
     g = kg.graph
     index = {node: i for i, node in enumerate(view.nodes)}
@@ -488,6 +488,8 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
     related = _related_degrees(g)
     drawn.add_nodes_from(n for n in view.nodes if n not in hubs and n not in rim)
     weights: dict[tuple[Hashable, Hashable], float] = {}
+    story_links: list[tuple[str, str]] = []
+    anchors: dict[Hashable, Hashable] = {}
     filters: dict[str, list[int]] = {}
     outlets: dict[str, list[int]] = {}
     for u, v, rel in g.edges(view.nodes, data="relation"):
@@ -515,12 +517,16 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
             edge["hidden"] = True  # shown when the topic or one of its articles is selected
             continue
         drawn.add_edge(u, v)
-        weights[(u, v)] = 4.0 if rel == "related" else 1.0
+        weights[(u, v)] = 1.5 if rel == "related" else 1.0
+        if rel == "related":
+            story_links.append((u, v))
+        elif rel == "published_by":
+            anchors.setdefault(u, v)
     # A topic or tag shared by many articles pulls each of them weakly, so it does not gather one blob.
     for u, v in weights:
         if _kind(g, str(v)) in ("topic", "tag"):
             weights[(u, v)] = 0.5 / (1.0 + math.log1p(articles_of[str(v)]))
-    pos: dict[Any, tuple[float, float]] = dict(layout(drawn, weights))
+    pos: dict[Any, tuple[float, float]] = dict(story_layout(drawn, weights, related=story_links, anchors=anchors))
     xs = [x for x, _ in pos.values()] or [0.0]
     ys = [y for _, y in pos.values()] or [0.0]
     pos.update(_rim(g, rim, pos))

@@ -6,7 +6,9 @@ generous (the machine is shared); the real figures are in the issue note.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 
 import graph
@@ -202,11 +205,22 @@ def test_hostile_corpus_runs_nothing(browser: Any, tmp_path: Path) -> None:
     page.close()
 
 
+def largest_story_hub(text: str) -> int:
+    """The most linked article of the page's largest story (related links), from the page's JSON."""
+    match = re.search(r'<script type="application/json" id="ng-edges">(.*?)</script>', text, re.S)
+    assert match
+    links = [(e["from"], e["to"]) for e in json.loads(match.group(1)) if e["rel"] == "related"]
+    graph_ = nx.Graph(links)
+    story = max(nx.connected_components(graph_), key=len)
+    return int(max(sorted(story), key=graph_.degree))
+
+
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_corpus_page_settles_and_redraws_fast(browser: Any, corpus_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "graph.html"
-    path.write_text(render_html(graph.build([corpus_dir])), encoding="utf-8")
+    text = render_html(graph.build([corpus_dir]))
+    path.write_text(text, encoding="utf-8")
     opened = open_page(browser, path)
     page = opened.page
     first_draw = page.evaluate("__ng.firstDraw")
@@ -225,6 +239,20 @@ def test_corpus_page_settles_and_redraws_fast(browser: Any, corpus_dir: Path, tm
     page.press("#ng-search", "Enter")
     selected = page.evaluate("__ng.network.getSelectedNodes()")
     assert page.evaluate("id => __ng.raw[id].label", selected[0]) == "Reuters"
+    # clicking an article of the largest story: its articles are spread out, their labels drawn, not faded
+    page.click("#ng-reset")
+    hub = largest_story_hub(text)
+    page.evaluate("id => __ng.network.fit({nodes: [id], animation: false})", hub)
+    page.evaluate("() => __ng.network.moveTo({scale: 1.0, animation: false})")
+    x, y = node_xy(page, hub)
+    page.mouse.click(x, y)
+    assert page.evaluate("__ng.selected") == hub and page.evaluate("__ng.story.length") >= 20
+    labelled = page.evaluate(
+        """() => { const s = __ng.network.getScale();
+        return __ng.story.filter(id => { const n = __ng.nodes.get(id), size = n.font && n.font.size !== undefined
+          ? n.font.size : 12; return (n.opacity === undefined || n.opacity === 1) && size * s >= 8; }).length; }"""
+    )
+    assert labelled >= 5, f"{labelled} story labels drawn"
     assert "Showing" in page.locator("#ng-notices").inner_text()
     assert_clean(opened, path)
     page.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
 import re
 import subprocess
@@ -211,3 +213,44 @@ def test_page_is_byte_identical_across_runs(seeds_dir: Path, tmp_path: Path) -> 
         subprocess.run([sys.executable, "-c", code, str(seeds_dir), str(path)], check=True, env=env, timeout=120)
         pages.append(path.read_bytes())
     assert pages[0] == pages[1]
+
+
+def test_story_is_laid_out_as_a_readable_block(seeds_kg: graph.KnowledgeGraph) -> None:
+    """A story's articles are spread out (not collapsed onto each other by their related links)."""
+    page = render_html(seeds_kg)
+    nodes = page_json(page, "nodes")
+    links = [(e["from"], e["to"]) for e in page_json(page, "edges") if e["rel"] == "related"]
+    story = {facial: None for facial in [next(n["id"] for n in nodes if n.get("u") == FACIAL)]}
+    for _ in links:  # grow the facial-recognition story along its related links
+        story.update({v: None for u, v in links if u in story} | {u: None for u, v in links if v in story})
+    assert len(story) == 3
+    in_stories = {i for link in links for i in link}
+    spread = [(nodes[i]["x"], nodes[i]["y"]) for i in sorted(in_stories)]
+    assert min(math.dist(a, b) for k, a in enumerate(spread) for b in spread[k + 1 :]) >= 60
+    xy = [(nodes[i]["x"], nodes[i]["y"]) for i in story]
+    xs, ys = [x for x, _ in xy], [y for _, y in xy]
+    assert max(xs) - min(xs) >= 30 and max(ys) - min(ys) >= 30  # a block, not a line or a dot
+
+
+def test_story_layout_blocks_do_not_overlap() -> None:
+    """Stories become sunflowers of nodes 80 px apart; blocks and lone nodes overlap nothing."""
+    import networkx as nx
+
+    from graph.layout import story_layout
+
+    g = nx.Graph()
+    related = []
+    for s in range(6):  # six stories of 3..13 articles, each article published by one of 5 outlets
+        members = [f"s{s}a{i}" for i in range(3 + 2 * s)]
+        related += list(itertools.pairwise(members))
+        g.add_edges_from(related)
+        g.add_edges_from((m, f"o{i % 5}") for i, m in enumerate(members))
+    g.add_edges_from((f"lone{i}", f"o{i % 5}") for i in range(20))
+    pos = story_layout(g, related=related, anchors={f"lone{i}": f"o{i % 5}" for i in range(20)})
+    assert sorted(pos) == sorted(g)
+    for s in range(6):
+        xy = [p for n, p in pos.items() if n.startswith(f"s{s}a")]
+        assert min(math.dist(a, b) for k, a in enumerate(xy) for b in xy[k + 1 :]) >= 79
+    points = list(pos.values())
+    assert min(math.dist(a, b) for k, a in enumerate(points) for b in points[k + 1 :]) >= 39
+    assert story_layout(g, related=related) == story_layout(g, related=related)
