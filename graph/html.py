@@ -8,10 +8,11 @@ page stays fast. What is cut is said on the page (:attr:`View.notices`).
 
 How it stays fast, safe and readable:
 
-- Positions are computed in Python (:func:`graph.layout.layout`, igraph's
-  Fruchterman-Reingold with a grid) and the page draws them with physics
-  off; node and edge lists are built directly (pyvis's ``add_edge`` is
-  quadratic).
+- Positions are computed in Python (:func:`graph.layout.story_layout`: each
+  story a compact block, lone articles around their outlet, the blocks laid
+  out by igraph's Fruchterman-Reingold and placed without overlap; seeded, so
+  the same input gives a byte-identical page) and the page draws them with
+  physics off; node and edge lists are JSON put into the template directly.
 - vis-network and every script and style are in-line; a
   Content-Security-Policy allows only the page's own scripts (by hash) and
   no request at all, so it opens from ``file://`` offline.
