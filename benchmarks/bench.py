@@ -87,6 +87,7 @@ def build(corpus: Path, out: Path, *extra: str) -> dict[str, Any]:
 
 def side_by_side(out: Path, pairs: int) -> dict[str, Any]:
     runs = []
+    no_html = measure([PY, str(NAIVE), str(CORPUS), str(out / "naive-no-html"), "--no-html"])
     for i in range(pairs):
         shutil.rmtree(out / "ours", ignore_errors=True)
         naive = measure([PY, str(NAIVE), str(CORPUS), str(out / "naive")])
@@ -103,6 +104,7 @@ def side_by_side(out: Path, pairs: int) -> dict[str, Any]:
         "peak_mb": last["peak_mb"],
         "wall": last["wall"],
         "naive_peak_mb": naive["peak_mb"],
+        "naive_no_html": no_html["wall"],
     }
 
 
@@ -197,7 +199,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"median ratio **{s['median_ratio']:.3f}** (target ≤ 0.33); newsgraph CPU {s['cpu']:.1f} s, "
-            f"peak {s['peak_mb']:.0f} MB; naive peak {s['naive_peak_mb']:.0f} MB",
+            f"peak {s['peak_mb']:.0f} MB; naive peak {s['naive_peak_mb']:.0f} MB; "
+            f"the naive script without its page (--no-html) took {s['naive_no_html']:.2f} s",
             "",
             "| stage | seconds |",
             "|---|---|",

@@ -81,7 +81,7 @@ from typing import IO, Any, Final
 import networkx as nx
 import pyoxigraph as ox
 
-from .build import Progress, default_jobs, read_files
+from .build import Progress, default_jobs, ignore_interrupts, read_files
 from .errors import OutputError, SourceError
 from .identity import id_iri, normalize_label
 from .merge import _SCALARS, _ranked, merge
@@ -607,7 +607,7 @@ def _run(
         _SHARED[:] = [index]
         try:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts) as pool:
                 for part, diags in enumerate(pool.map(_emit_shared, [work] * parts, range(parts))):
                     report.diagnostics.extend(diags)
                     if progress is not None:
