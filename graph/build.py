@@ -229,6 +229,16 @@ def _drop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+def find_sources(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
+    """:func:`~graph.read.find_files`, raising :class:`~graph.errors.SourceError` when nothing is found."""
+    source_list = [os.fspath(s) for s in sources]
+    files, problems = find_files(source_list)
+    if not files:
+        where = ", ".join(source_list) or "(no sources given)"
+        raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)
+    return files, problems
+
+
 def build(
     sources: Iterable[str | os.PathLike[str]],
     *,
@@ -248,11 +258,7 @@ def build(
     all; anything wrong inside a file is a diagnostic in the report.
     """
     started = time.perf_counter()
-    source_list = [os.fspath(s) for s in sources]
-    files, problems = find_files(source_list)
-    if not files:
-        where = ", ".join(source_list) or "(no sources given)"
-        raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)
+    files, problems = find_sources(sources)
     found = time.perf_counter()
     read_cache = ReadCache(cache) if cache is not None else None
     results = read_files(

@@ -81,13 +81,13 @@ from typing import IO, Any, Final
 import networkx as nx
 import pyoxigraph as ox
 
-from .build import Progress, default_jobs, ignore_interrupts, read_files
-from .errors import OutputError, SourceError
+from .build import Progress, default_jobs, find_sources, ignore_interrupts, read_files
+from .errors import OutputError
 from .identity import id_iri, normalize_label
 from .merge import _SCALARS, _ranked, merge
 from .model import KINDS, RELATIONS, BuildReport, FileCounts
 from .rdf import _CLASSES, _RELATIONS, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
-from .read import MAX_FILE_BYTES, find_files
+from .read import MAX_FILE_BYTES
 from .records import ArticleRecord, Diagnostic, FileResult, ProviderRecord
 
 __all__ = ["DEFAULT_PARTITION_SIZE", "STREAM_OUTPUTS", "StreamReport", "stream_build"]
@@ -539,11 +539,7 @@ def stream_build(
     if partition_size < 1:
         raise ValueError(f"partition_size must be at least 1, not {partition_size}")
     started = time.perf_counter()
-    source_list = [os.fspath(s) for s in sources]
-    files, problems = find_files(source_list)
-    if not files:
-        where = ", ".join(source_list) or "(no sources given)"
-        raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)
+    files, problems = find_sources(sources)
     report = BuildReport(files=FileCounts(seen=len(files)))
     report.diagnostics.extend(problems)
     report.timings["find"] = time.perf_counter() - started
