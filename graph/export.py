@@ -39,6 +39,7 @@ import networkx as nx
 from .build import default_jobs, ignore_interrupts
 from .errors import OutputError
 from .model import BuildReport, FileCounts, KnowledgeGraph
+from .rdf import forget_triples
 from .records import Diagnostic
 
 __all__ = ["WRITERS", "load", "to_jsonable", "write_outputs"]
@@ -180,6 +181,7 @@ def write_outputs(
     mine, other = _split([n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs)
     written: dict[str, Path] = {}
     child: BaseProcess | None = None
+    forget_triples()  # the RDF writers share triples within this call only
     try:
         if other:
             receive, send = mp.Pipe(duplex=False)
@@ -209,6 +211,7 @@ def write_outputs(
             f"cannot write {target}: {_why(exc)}; the previous outputs are unchanged", path=str(target)
         ) from exc
     finally:
+        forget_triples()
         if child is not None and child.is_alive():
             child.kill()
             child.join()

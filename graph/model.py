@@ -154,7 +154,10 @@ class KnowledgeGraph:
         """Answer a SPARQL query (text, a ``.rq`` path or a library query name) as a DataFrame.
 
         The graph is loaded into an in-memory Oxigraph store on first use (see
-        :func:`graph.store.dataframe`); for rdflib, use :func:`graph.rdf.to_rdf`.
+        :func:`graph.store.dataframe`) and reloaded when its node or edge count
+        changes; after editing attributes in place, build a new
+        :class:`KnowledgeGraph` around the graph to query the edits. For
+        rdflib, use :func:`graph.rdf.to_rdf`.
         """
         from .store import dataframe
 

@@ -796,8 +796,9 @@ _last: list[tuple[KnowledgeGraph | nx.MultiDiGraph, int, int, list[Triple]]] = [
 def build_triples(kg: KnowledgeGraph | nx.MultiDiGraph) -> list[Triple]:
     """Return :func:`rdf_triples` of ``kg``, checked with :func:`check_iris`, reusing the last result.
 
-    The writers of one build share the triples: the result for the same graph
-    object with the same node and edge counts is computed once.
+    The writers of one :func:`graph.export.write_outputs` call share the
+    triples: it calls :func:`forget_triples` before and after, so an edit to
+    the graph between two calls is always seen.
     """
     g = _graph_of(kg)
     if _last and _last[0][0] is kg and _last[0][1:3] == (g.number_of_nodes(), g.number_of_edges()):
@@ -806,6 +807,11 @@ def build_triples(kg: KnowledgeGraph | nx.MultiDiGraph) -> list[Triple]:
     check_iris(triples)
     _last[:] = [(kg, g.number_of_nodes(), g.number_of_edges(), triples)]
     return triples
+
+
+def forget_triples() -> None:
+    """Drop the triples :func:`build_triples` keeps for the writers of one build."""
+    _last.clear()
 
 
 def write_build_file(kg: KnowledgeGraph, path: Path) -> None:

@@ -570,16 +570,16 @@ def write_store(kg: KnowledgeGraph, path: Path) -> None:
 
 def _kg_store(kg: KnowledgeGraph) -> ox.Store:
     g = kg.graph
-    key = id(g)
+    key = id(kg)
     stamp = (g.number_of_nodes(), g.number_of_edges())
     cached = _CACHE.get(key)
-    if cached is not None and cached[0] is g and cached[1] == stamp:
+    if cached is not None and cached[0] is kg and cached[1] == stamp:
         return cached[2]
     store = ox.Store()
     _load_kg(store, kg)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (g, stamp, store)
+    _CACHE[key] = (kg, stamp, store)
     return store
 
 

@@ -117,3 +117,19 @@ def test_cli_query_list_and_table(seeds_out: Path) -> None:
     assert listed.stdout.splitlines()[0].split()[0] == "articles-by-tag"
     table = runner.invoke(app, ["query", "top-outlets", "-d", str(seeds_out)])
     assert table.exit_code == 0 and "outlet" in table.stdout
+
+
+GOVTECH = "https://govtech.com/public-safety/lawsuit-highlights-legal-risks-of-facial-recognition-tech"
+
+
+def test_in_place_edits_are_seen(seeds_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([seeds_dir])
+    ask = f"SELECT ?h WHERE {{ <{GOVTECH}> schema:headline ?h }}"
+    assert kg.query(ask)["h"].tolist() == ["Lawsuit Highlights Legal Risks of Facial Recognition Tech"]
+    graph.write_outputs(kg, tmp_path / "one", names=["graph.nt"])
+    kg.graph.nodes[GOVTECH]["title"] = "Edited"
+    # a new KnowledgeGraph around the edited graph gets a fresh store
+    assert graph.KnowledgeGraph(kg.graph, kg.report).query(ask)["h"].tolist() == ["Edited"]
+    # and the RDF writers of a later call see the edit (they share triples within one call only)
+    graph.write_outputs(kg, tmp_path / "two", names=["graph.nt"])
+    assert '"Edited"' in (tmp_path / "two" / "graph.nt").read_text(encoding="utf-8")
