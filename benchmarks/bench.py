@@ -130,28 +130,36 @@ def rebuild(out: Path) -> dict[str, Any]:
     }
 
 
+def _synth(n: int, corpus: Path) -> float:
+    """Write ``n`` synthetic items into ``corpus``; return the seconds it took."""
+    started = time.perf_counter()
+    synth = [PY, str(ROOT / "benchmarks" / "synth.py"), str(n), str(corpus)]
+    subprocess.run(synth, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def _row(n: int, result: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "items": n,
+        "wall": result["wall"],
+        "cpu": result["cpu"],
+        "peak_mb": result["peak_mb"],
+        "ms_per_item": 1000 * result["wall"] / n,
+        **extra,
+    }
+
+
 def growth(out: Path, sizes: list[int]) -> dict[str, Any]:
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="newsgraph-synth-") as tmp:
             corpus = Path(tmp) / "corpus"
-            subprocess.run(
-                [PY, str(ROOT / "benchmarks" / "synth.py"), str(n), str(corpus)], check=True, stdout=subprocess.DEVNULL
-            )
+            _synth(n, corpus)
             target = out / f"synth-{n}"
             shutil.rmtree(target, ignore_errors=True)
             result = build(corpus, target, "--no-cache")
             shutil.rmtree(target, ignore_errors=True)
-        rows.append(
-            {
-                "items": n,
-                "wall": result["wall"],
-                "cpu": result["cpu"],
-                "peak_mb": result["peak_mb"],
-                "ms_per_item": 1000 * result["wall"] / n,
-                "stages": result["timings"],
-            }
-        )
+        rows.append(_row(n, result, stages=result["timings"]))
     return {
         "rows": rows,
         "per_item_growth": rows[-1]["ms_per_item"] / rows[0]["ms_per_item"] if len(rows) > 1 else None,
@@ -163,25 +171,11 @@ def streaming(out: Path, sizes: list[int]) -> list[dict[str, Any]]:
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="newsgraph-big-", dir=os.environ.get("NEWSGRAPH_BENCH_TMP")) as tmp:
             corpus = Path(tmp) / "corpus"
-            started = time.perf_counter()
-            subprocess.run(
-                [PY, str(ROOT / "benchmarks" / "synth.py"), str(n), str(corpus)], check=True, stdout=subprocess.DEVNULL
-            )
-            made = time.perf_counter() - started
+            made = _synth(n, corpus)
             target = Path(tmp) / "out"
             result = measure([*NEWSGRAPH, "build", str(corpus), "-o", str(target), "-q", "--stream"])
             report = json.loads((target / "report.json").read_text(encoding="utf-8"))
-            rows.append(
-                {
-                    "items": n,
-                    "wall": result["wall"],
-                    "cpu": result["cpu"],
-                    "peak_mb": result["peak_mb"],
-                    "ms_per_item": 1000 * result["wall"] / n,
-                    "generate_s": made,
-                    "files": report["files"],
-                }
-            )
+            rows.append(_row(n, result, generate_s=made, files=report["files"]))
     return rows
 
 
