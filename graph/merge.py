@@ -30,11 +30,11 @@ import networkx as nx
 from .identity import id_iri, normalize_label
 from .records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 
-__all__ = ["merge"]
+__all__ = ["SCALARS", "label_iri", "merge", "provider_iri", "rank_records", "website_iri"]
 
 _ISO_3166: Final = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
 
-_SCALARS: Final = (
+SCALARS: Final = (
     ("title", "title"),
     ("excerpt", "excerpt"),
     ("category", "category"),
@@ -49,7 +49,7 @@ _SCALARS: Final = (
 )
 
 
-def _ranked(articles: Iterable[ArticleRecord]) -> list[ArticleRecord]:
+def rank_records(articles: Iterable[ArticleRecord]) -> list[ArticleRecord]:
     """All records, full articles first (in input order), then stubs (in order)."""
     full: list[ArticleRecord] = []
     stubs: list[ArticleRecord] = []
@@ -96,7 +96,7 @@ def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | Non
     Self-references (an article listed as related to itself) are reported in
     ``diagnostics`` when given, and not drawn.
     """
-    ranked = _ranked(articles)
+    ranked = rank_records(articles)
     node_of = _identities(ranked)
     g = nx.MultiDiGraph()
     for rec in ranked:
@@ -129,14 +129,14 @@ def _add_article(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
             node, kind="article", label=rec.title or node, url=rec.url or node, same_as=[], sources=[], stub=rec.stub
         )
         data = g.nodes[node]
-        for attr, key in _SCALARS:
+        for attr, key in SCALARS:
             value = getattr(rec, attr)
             if value is not None:
                 data[key] = value
         if rec.extra:
             data["extra"] = dict(rec.extra)
     else:
-        for attr, key in _SCALARS:
+        for attr, key in SCALARS:
             value = getattr(rec, attr)
             if value is not None and key not in data:
                 data[key] = value
@@ -177,18 +177,39 @@ def _edge(g: nx.MultiDiGraph, u: str, v: str, relation: str) -> None:
         g.add_edge(u, v, relation, relation=relation)
 
 
+def provider_iri(p: ProviderRecord) -> str:
+    """The IRI of an outlet: its domain and normalized name (the name alone without a domain).
+
+    >>> provider_iri(ProviderRecord("CBS New York", "cbslocal.com"))
+    'https://w3id.org/newsgraph/id/provider/cbslocal.com/cbs_new_york'
+    """
+    name = normalize_label(p.name or p.domain or "")
+    return id_iri("provider", p.domain, name) if p.domain else id_iri("provider", name)
+
+
+def website_iri(domain: str) -> str:
+    """The IRI of the website shared by the outlets of ``domain`` (minted: a home page can be an article)."""
+    return id_iri("website", domain)
+
+
+def label_iri(kind: str, label: str) -> str:
+    """The IRI of a topic, tag, person or organization: keyed by its normalized label.
+
+    >>> label_iri("topic", " Computer  Vision") == label_iri("topic", "computer vision")
+    True
+    """
+    return id_iri(kind, normalize_label(label))
+
+
 def _add_provider(g: nx.MultiDiGraph, p: ProviderRecord) -> str:
     name = p.name or p.domain or ""
-    node = (
-        id_iri("provider", p.domain, normalize_label(name)) if p.domain else id_iri("provider", normalize_label(name))
-    )
+    node = provider_iri(p)
     if node not in g:
         g.add_node(node, kind="provider", label=name, name=name)
         if p.domain:
             g.nodes[node]["domain"] = p.domain
     if p.domain:
-        # Minted, not https://DOMAIN/: a home page can be an article of its own (https://inquirer.com/).
-        site = id_iri("website", p.domain)
+        site = website_iri(p.domain)
         if site not in g:
             g.add_node(site, kind="website", label=p.domain, domain=p.domain, url=f"https://{p.domain}/")
         _edge(g, node, site, "website")
@@ -201,7 +222,7 @@ def _add_provider(g: nx.MultiDiGraph, p: ProviderRecord) -> str:
 
 def _add_concept(g: nx.MultiDiGraph, kind: str, label: str) -> str:
     key = normalize_label(label)
-    node = id_iri(kind, key)
+    node = label_iri(kind, label)
     if node not in g:
         g.add_node(node, kind=kind, label=label, key=key)
         if kind == "tag":
@@ -210,7 +231,7 @@ def _add_concept(g: nx.MultiDiGraph, kind: str, label: str) -> str:
 
 
 def _add_named(g: nx.MultiDiGraph, kind: str, name: str) -> str:
-    node = id_iri(kind, normalize_label(name))
+    node = label_iri(kind, name)
     if node not in g:
         g.add_node(node, kind=kind, label=name, name=name)
     return node

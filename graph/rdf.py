@@ -131,7 +131,7 @@ _ATTRIBUTES: Final = NG + "attributes"
 Triple = tuple[str, str, str, str]
 
 # kind → its class (the first one decides the kind when reading back).
-_CLASSES: Final = {
+CLASSES: Final = {
     "article": SCHEMA + "NewsArticle",
     "provider": SCHEMA + "NewsMediaOrganization",
     "website": SCHEMA + "WebSite",
@@ -141,7 +141,7 @@ _CLASSES: Final = {
     "person": SCHEMA + "Person",
     "organization": SCHEMA + "Organization",
 }
-_KIND_OF_CLASS: Final = {c: k for k, c in _CLASSES.items() if k not in ("topic", "tag")}
+_KIND_OF_CLASS: Final = {c: k for k, c in CLASSES.items() if k not in ("topic", "tag")}
 
 # Genres with a more precise schema.org class (added beside schema:NewsArticle).
 _GENRE_CLASSES: Final = {
@@ -192,7 +192,7 @@ _ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
 _BY_PREDICATE: Final = {kind: {p: (a, t) for a, p, t in attrs} for kind, attrs in _ATTRS.items()}
 
 #: Edge relation → predicate.
-_RELATIONS: Final = {
+PREDICATES: Final = {
     "published_by": SCHEMA + "publisher",
     "about": SCHEMA + "about",
     "tagged": SCHEMA + "keywords",
@@ -204,7 +204,7 @@ _RELATIONS: Final = {
     "parent_organization": SCHEMA + "parentOrganization",
 }
 # (subject kind, predicate) → relation; schema:url is an edge only from a provider.
-_EDGE_OF: Final = {(k, p): r for r, p in _RELATIONS.items() for k in _ATTRS if (k, p) != ("article", SCHEMA + "url")}
+_EDGE_OF: Final = {(k, p): r for r, p in PREDICATES.items() for k in _ATTRS if (k, p) != ("article", SCHEMA + "url")}
 _EDGE_OF.pop(("website", SCHEMA + "url"))
 _EDGE_OF.pop(("image", SCHEMA + "url"))
 
@@ -295,7 +295,7 @@ def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph) -> list[Triple]:
         kind = data.get("kind")
         if kind not in _ATTRS:
             raise ValueError(f"node {node} has no known kind ({kind!r}); known: {', '.join(_ATTRS)}")
-        add((node, _TYPE, _CLASSES[kind], _IRI))
+        add((node, _TYPE, CLASSES[kind], _IRI))
         other: dict[str, Any] = {}
         label = data.get("label")
         if isinstance(label, str):
@@ -339,9 +339,9 @@ def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph) -> list[Triple]:
         add((iri, _SOURCE_PATH, path, _STRING))
     for u, v, key, data in g.edges(keys=True, data=True):
         relation = data.get("relation", key)
-        edge_pred = _RELATIONS.get(relation)
+        edge_pred = PREDICATES.get(relation)
         if edge_pred is None:
-            raise ValueError(f"edge {u} → {v} has no known relation ({relation!r}); known: {', '.join(_RELATIONS)}")
+            raise ValueError(f"edge {u} → {v} has no known relation ({relation!r}); known: {', '.join(PREDICATES)}")
         add((u, edge_pred, v, _IRI))
     out = sorted(set(out))
     return out

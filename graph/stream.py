@@ -83,10 +83,9 @@ import pyoxigraph as ox
 
 from .build import Progress, default_jobs, find_sources, ignore_interrupts, read_files
 from .errors import OutputError
-from .identity import id_iri, normalize_label
-from .merge import _SCALARS, _ranked, merge
+from .merge import SCALARS, label_iri, merge, provider_iri, rank_records, website_iri
 from .model import KINDS, RELATIONS, BuildReport, FileCounts
-from .rdf import _CLASSES, _RELATIONS, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
+from .rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
 from .read import MAX_FILE_BYTES
 from .records import ArticleRecord, Diagnostic, FileResult, ProviderRecord
 
@@ -104,7 +103,7 @@ _FAN_IN: Final = 200
 _LOAD_LINES: Final = 500_000
 
 # Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
-_ARTICLE_FIELDS: Final = (*_SCALARS, ("extra", "extra"), ("provider", "published_by"))
+_ARTICLE_FIELDS: Final = (*SCALARS, ("extra", "extra"), ("provider", "published_by"))
 _ARTICLE_BITS: Final = len(_ARTICLE_FIELDS)
 _TITLE_BIT: Final = next(i for i, (attr, _) in enumerate(_ARTICLE_FIELDS) if attr == "title")
 _PUBLISHER_BIT: Final = _ARTICLE_BITS - 1
@@ -201,7 +200,7 @@ class _Index:
         for i, result in enumerate(results):
             if result.article is not None:
                 full.append((first_file + i, result.article))
-        ranked = _ranked(a for _, a in full)
+        ranked = rank_records(a for _, a in full)
         for n, rec in enumerate(ranked):
             if n < len(full):
                 rank = full[n][0]
@@ -227,29 +226,22 @@ class _Index:
         if rec.provider is not None:
             self._add_provider(rec.provider, rank)
         for topic in rec.topics:
-            self._share(id_iri("topic", normalize_label(topic)), rank)
+            self._share(label_iri("topic", topic), rank)
         for tag in rec.tags:
-            self._share(id_iri("tag", normalize_label(tag)), rank)
+            self._share(label_iri("tag", tag), rank)
         for image in rec.images:
             self._add_image(image, rank)
 
     def _add_provider(self, p: ProviderRecord, rank: int) -> None:
-        # The keys of graph.merge._add_provider / _add_named.
-        name = p.name or p.domain or ""
-        node = (
-            id_iri("provider", p.domain, normalize_label(name))
-            if p.domain
-            else id_iri("provider", normalize_label(name))
-        )
-        self._share(node, rank)
+        self._share(provider_iri(p), rank)
         if p.domain:
-            self._share(id_iri("website", p.domain), rank)
+            self._share(website_iri(p.domain), rank)
         for image in p.images:
             self._add_image(image, rank)
         for publisher in p.publishers:
-            self._share(id_iri("organization", normalize_label(publisher)), rank)
+            self._share(label_iri("organization", publisher), rank)
         for author in p.authors:
-            self._share(id_iri("person", normalize_label(author)), rank)
+            self._share(label_iri("person", author), rank)
 
     def _add_image(self, image: Any, rank: int) -> None:
         mask = 0
@@ -417,17 +409,17 @@ def _emit(index: _Index, work: Path, part: int) -> list[Diagnostic]:
 
 _TYPE: Final = f"<{RDF_NS}type>"
 _IN_SCHEME: Final = f"<{SKOS}inScheme>"
-_URL_EDGE: Final = f"<{_RELATIONS['website']}>"
+_URL_EDGE: Final = f"<{PREDICATES['website']}>"
 
 
 class _Counts:
     """Node and edge counts read off the sorted, de-duplicated N-Triples lines."""
 
     def __init__(self) -> None:
-        self.kind_of_object = {f"<{cls}> .\n": kind for kind, cls in _CLASSES.items() if kind not in ("topic", "tag")}
+        self.kind_of_object = {f"<{cls}> .\n": kind for kind, cls in CLASSES.items() if kind not in ("topic", "tag")}
         self.scheme_kind = {f"<{TOPICS}> .\n": "topic", f"<{TAGS}> .\n": "tag"}
-        self.relation_of = {f"<{p}>": r for r, p in _RELATIONS.items() if r != "website"}
-        self.provider_class = f"<{_CLASSES['provider']}> .\n"
+        self.relation_of = {f"<{p}>": r for r, p in PREDICATES.items() if r != "website"}
+        self.provider_class = f"<{CLASSES['provider']}> .\n"
         self.nodes: Counter[str] = Counter()
         self.edges: Counter[str] = Counter()
         self.triples = 0

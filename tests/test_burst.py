@@ -75,12 +75,8 @@ def trap() -> Iterator[str]:
 def endpoint(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     out = tmp_path_factory.mktemp("burst")
     write_outputs(graph.build([seeds_dir]), out, names=["store"], jobs=1)
-    ep = Endpoint(out, port=free_port(), timeout=2)
-    try:
-        ep.serve_in_background()
+    with Endpoint(out, port=free_port(), timeout=2) as ep:  # serves in the background, closes on exit
         yield ep
-    finally:
-        ep.close()
 
 
 def request(

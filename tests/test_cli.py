@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,8 @@ def test_stats(seeds_dir: Path, tmp_path: Path) -> None:
     runner.invoke(app, ["build", str(seeds_dir), "-o", str(tmp_path), "-q"])
     result = runner.invoke(app, ["stats", "-d", str(tmp_path)])
     assert result.exit_code == 0
-    assert "article nodes" in result.output and "5" in result.output
+    assert re.search(r"article nodes\W+5\W", result.output), result.output
+    assert re.search(r"related edges\W+3\W", result.output), result.output
     missing = runner.invoke(app, ["stats", "-d", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "newsgraph build" in missing.output
 

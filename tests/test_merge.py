@@ -133,7 +133,7 @@ def test_self_related_is_reported_not_drawn() -> None:
     assert [d.code for d in diags] == ["self-related"]
 
 
-def test_duplicate_files_give_one_node_with_both_sources(write_item: WriteItem, tmp_path: object) -> None:
+def test_duplicate_files_give_one_node_with_both_sources(write_item: WriteItem) -> None:
     meta = {"webUrl": "https://www.e.com/a?utm_source=x", "title": "Same", "topics": ["AI"]}
     write_item("one.md", **meta)
     write_item("two.md", **{**meta, "webUrl": "https://e.com/a"})

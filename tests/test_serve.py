@@ -21,12 +21,8 @@ FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     out = tmp_path_factory.mktemp("serve-out")
     load_store(out / "store", FIXTURE, "ttl")
-    ep = Endpoint(out, port=free_port(), timeout=5)
-    try:
-        ep.serve_in_background()
+    with Endpoint(out, port=free_port(), timeout=5) as ep:  # serves in the background, closes on exit
         yield ep
-    finally:
-        ep.close()
 
 
 def get(url: str, accept: str = "application/sparql-results+json") -> tuple[int, bytes]:
