@@ -18,9 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from . import __version__
-from .build import build as build_graph
 from .errors import NewsgraphError
-from .export import load, write_outputs
+from .export import load
 from .model import KnowledgeGraph
 
 app = typer.Typer(
@@ -137,7 +136,9 @@ def build(
     cache: Annotated[
         bool,
         typer.Option(
-            "--cache/--no-cache", help="Reuse the parse of files unchanged since the last build into OUT (OUT/.cache)."
+            "--cache/--no-cache",
+            help="Rebuild only what changed since the last build into OUT (its state is kept in OUT/.cache); "
+            "--no-cache reads and writes everything afresh.",
         ),
     ] = True,
     scheduler: Annotated[
@@ -171,11 +172,11 @@ def build(
     if stream:
         _stream_build(sources, out, strict, jobs, quiet, partition_size, started)
         return
-    cache_file = out / ".cache" / "read-cache.pickle" if cache else None
+    from .incremental import build_into
+
     try:
         with _Bar(enabled=not quiet and err_console.is_terminal) as bar:
-            kg = build_graph(sources, jobs=jobs, progress=bar, cache=cache_file, scheduler=scheduler)
-            write_outputs(kg, out, progress=bar, jobs=jobs)
+            kg, _ = build_into(sources, out, jobs=jobs, progress=bar, cache=cache, scheduler=scheduler)
     except NewsgraphError as exc:
         _fail(exc)
     except KeyboardInterrupt:

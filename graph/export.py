@@ -20,6 +20,7 @@ JSON text) and ``report.json``.
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import json
 import multiprocessing as mp
@@ -27,22 +28,24 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import networkx as nx
 
+from .blocks import BlockWriter, FileIndex, StaleIndex, patch
 from .build import default_jobs, ignore_interrupts
 from .errors import OutputError
 from .model import BuildReport, FileCounts, KnowledgeGraph
-from .rdf import forget_triples
 from .records import Diagnostic
 
-__all__ = ["WRITERS", "load", "to_jsonable", "write_outputs"]
+__all__ = ["WRITERS", "Previous", "Written", "load", "to_jsonable", "write_build", "write_outputs"]
 
 _DATE_KEYS: Final = ("published_at", "updated_at")
 
@@ -56,22 +59,17 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, default=to_jsonable, indent=None, separators=(",", ":"))
+_dumps: Final = json.JSONEncoder(ensure_ascii=False, default=to_jsonable, separators=(",", ":")).encode
 
 
 def write_node_link(kg: KnowledgeGraph, path: Path) -> None:
-    """Write the graph as networkx node-link JSON (``edges`` key)."""
-    data = nx.node_link_data(kg.graph, edges="edges")
-    path.write_text(_dumps(data), encoding="utf-8")
+    """Write the graph as networkx node-link JSON (``edges`` key), nodes and edges in id order."""
+    _write_family(kg, path.parent, ["graph.json"], None, {})
 
 
 def write_graphml(kg: KnowledgeGraph, path: Path) -> None:
     """Write GraphML; lists and mappings become JSON text, dates ISO 8601 text."""
-    from .graphml import write_graphml as write
-
-    with path.open("w", encoding="utf-8") as fh:
-        write(kg.graph, fh)
+    _write_family(kg, path.parent, ["graph.graphml"], None, {})
 
 
 def write_report(kg: KnowledgeGraph, path: Path) -> None:
@@ -86,18 +84,25 @@ def write_store(kg: KnowledgeGraph, path: Path) -> None:
     write(kg, path)
 
 
+#: Options of the writers of one :func:`write_build` call (the page's layout memo).
+_OPTIONS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("newsgraph_options", default=None)
+
+
 def write_explorer(kg: KnowledgeGraph, path: Path) -> None:
     """Write ``graph.html``, the interactive explorer page (see :mod:`graph.html`)."""
     from .html import write_graph_html
 
-    write_graph_html(kg, path)
+    write_graph_html(kg, path, layout_cache=(_OPTIONS.get() or {}).get("layout_cache"))
 
 
 def write_rdf_file(kg: KnowledgeGraph, path: Path) -> None:
     """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` or ``graph.nq`` (by suffix; see :mod:`graph.rdf`)."""
     from .rdf import write_build_file
 
-    write_build_file(kg, path)
+    if path.name in _RDF_FILES:
+        _write_family(kg, path.parent, [path.name], None, {})
+    else:
+        write_build_file(kg, path)
 
 
 #: Output file name → writer. Later stages (RDF, HTML, store) add theirs.
@@ -118,21 +123,236 @@ WRITERS: Final[dict[str, Writer]] = {
 #: first, where the triples are computed once and ``store`` loads ``graph.nt``.
 _SECOND_PROCESS: Final = frozenset({"graph.html", "graph.graphml", "graph.json"})
 
+#: Outputs written in one pass over the subjects (RDF) or the nodes (graph), as blocks (:mod:`graph.blocks`).
+_RDF_FILES: Final = ("graph.nt", "graph.ttl", "graph.jsonld")
+_GRAPH_FILES: Final = ("graph.json", "graph.graphml")
 
-def _write_group(kg: KnowledgeGraph, staging: Path, names: list[str]) -> dict[str, float]:
-    timings: dict[str, float] = {}
+
+@dataclass(slots=True)
+class Previous:
+    """The build already in ``out``, so that :func:`write_build` rewrites only what changed.
+
+    ``keys`` holds every node and RDF subject whose block may differ from
+    the previous build's (see :mod:`graph.incremental`); ``indexes`` the
+    :class:`~graph.blocks.FileIndex` of each output it wrote.
+    """
+
+    out: Path
+    keys: set[str]
+    indexes: dict[str, FileIndex]
+
+
+@dataclass(slots=True)
+class Written:
+    """What :func:`write_build` wrote: final paths, the index of each block file, and which were patched."""
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    indexes: dict[str, FileIndex] = field(default_factory=dict)
+    patched: list[str] = field(default_factory=list)
+
+
+def _frame(kg: KnowledgeGraph, name: str) -> list[str]:
+    """The text around the sections of the block output ``name``."""
+    from .graphml import footer as graphml_footer
+    from .graphml import header as graphml_header
+    from .rdf import JSONLD_HEAD, JSONLD_TAIL, TURTLE_HEADER
+
+    if name == "graph.json":
+        head = _dumps({"directed": True, "multigraph": True, "graph": kg.graph.graph})[:-1]
+        return [head + ',"nodes":[', '],"edges":[', "]}"]
+    if name == "graph.graphml":
+        return [graphml_header(kg.graph), "", graphml_footer()]
+    return {"graph.nt": ["", ""], "graph.ttl": [TURTLE_HEADER, ""], "graph.jsonld": [JSONLD_HEAD, JSONLD_TAIL]}[name]
+
+
+_SEPS: Final = {
+    "graph.nt": ("",),
+    "graph.ttl": ("",),
+    "graph.jsonld": (",\n",),
+    "graph.json": (",", ","),
+    "graph.graphml": ("", ""),
+}
+
+
+def _rdf_blocks(
+    kg: KnowledgeGraph, names: Collection[str], keys: Iterable[str] | None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(subject, {output: block})`` for ``keys`` (default: all subjects), IRIs checked."""
+    from .rdf import IriChecker, TurtleBlocks, jsonld_block, nt_block, subjects
+
+    check = IriChecker()
+    ttl = TurtleBlocks()
+    for key, triples in subjects(kg.graph, keys):
+        check(triples)
+        blocks: dict[str, str] = {}
+        if "graph.nt" in names:
+            blocks["graph.nt"] = nt_block(triples)
+        if "graph.ttl" in names:
+            blocks["graph.ttl"] = ttl(triples)
+        if "graph.jsonld" in names:
+            blocks["graph.jsonld"] = jsonld_block(triples)
+        yield key, blocks
+
+
+def _node_block(g: nx.MultiDiGraph, node: str, section: int, name: str) -> str:
+    """The block of ``node`` in ``section`` (0: the node, 1: its out-edges) of ``graph.json`` or ``.graphml``."""
+    from .graphml import edge_element, node_element
+
+    if node not in g:
+        return ""
+    if section == 0:
+        if name == "graph.json":
+            return _dumps({**g.nodes[node], "id": node})
+        return node_element(node, g.nodes[node])
+    edges = sorted((v, key, data) for v, keyed in g._succ[node].items() for key, data in keyed.items())
+    if name == "graph.json":
+        return ",".join(_dumps({**data, "source": node, "target": v, "key": key}) for v, key, data in edges)
+    return "".join(edge_element(node, v, key, data) for v, key, data in edges)
+
+
+def _write_family(
+    kg: KnowledgeGraph,
+    staging: Path,
+    names: list[str],
+    previous: Previous | None,
+    timings: dict[str, float],
+    patched: list[str] | None = None,
+) -> dict[str, FileIndex]:
+    """Write the block outputs ``names`` into ``staging``: patched from ``previous`` when it can, else whole."""
+    frames = {name: _frame(kg, name) for name in names}
+    indexes: dict[str, FileIndex] = {}
+    whole = list(names)
+    if previous is not None:
+        for name in names:
+            old = previous.indexes.get(name)
+            if old is None:
+                continue
+            started = time.perf_counter()
+            try:
+                indexes[name] = _patch_one(kg, staging, name, previous, old, frames[name])
+            except StaleIndex:
+                continue
+            whole.remove(name)
+            timings[f"write {name}"] = time.perf_counter() - started
+            if patched is not None:
+                patched.append(name)
+    rdf = [n for n in whole if n in _RDF_FILES]
+    if rdf:
+        indexes.update(_write_rdf(kg, staging, rdf, frames, timings))
+    for name in whole:
+        if name in _GRAPH_FILES:
+            started = time.perf_counter()
+            g = kg.graph
+            nodes = sorted(g.nodes)
+            with BlockWriter(staging / name) as w:
+                for section, sep in enumerate(_SEPS[name]):
+                    w.text(frames[name][section])
+                    w.section(sep, ((n, _node_block(g, n, section, name)) for n in nodes))
+                w.text(frames[name][-1])
+            indexes[name] = w.index
+            timings[f"write {name}"] = time.perf_counter() - started
+    return indexes
+
+
+def _write_rdf(
+    kg: KnowledgeGraph, staging: Path, names: list[str], frames: dict[str, list[str]], timings: dict[str, float]
+) -> dict[str, FileIndex]:
+    """Write the RDF outputs ``names`` whole, in one pass over the subjects."""
+    started = time.perf_counter()
+    writers = {name: BlockWriter(staging / name) for name in names}
+    try:
+        for name, w in writers.items():
+            w.text(frames[name][0])
+            w.open_section(_SEPS[name][0])
+        try:
+            for key, blocks in _rdf_blocks(kg, names, None):
+                for name, text in blocks.items():
+                    writers[name].block(key, text)
+        except ValueError as exc:
+            raise OutputError(f"cannot write RDF: {exc}") from exc
+        for name, w in writers.items():
+            w.text(frames[name][1])
+    finally:
+        for w in writers.values():
+            w.__exit__(None, None, None)
+    elapsed = time.perf_counter() - started
     for name in names:
+        timings[f"write {name}"] = elapsed / len(names)
+    return {name: w.index for name, w in writers.items()}
+
+
+def _patch_one(
+    kg: KnowledgeGraph, staging: Path, name: str, previous: Previous, old: FileIndex, frame: list[str]
+) -> FileIndex:
+    """Write ``name`` as the previous file with the blocks of ``previous.keys`` made again."""
+    keys = sorted(previous.keys)
+    if name in _RDF_FILES:
+        try:
+            changes = [{key: blocks[name] for key, blocks in _rdf_blocks(kg, (name,), keys)}]
+        except ValueError as exc:
+            raise OutputError(f"cannot write RDF: {exc}") from exc
+    else:
+        changes = [{key: _node_block(kg.graph, key, s, name) for key in keys} for s in range(len(_SEPS[name]))]
+    with BlockWriter(staging / name) as w:
+        patch(w, previous.out / name, old, frame, changes)
+    return w.index
+
+
+def _write_group(
+    kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previous | None
+) -> tuple[dict[str, float], dict[str, FileIndex], list[str]]:
+    """Write ``names`` into ``staging``: the timings, the block files' indexes, and what was patched."""
+    timings: dict[str, float] = {}
+    patched: list[str] = []
+    family = [n for n in names if n in _RDF_FILES or n in _GRAPH_FILES]
+    indexes = _write_family(kg, staging, family, previous, timings, patched) if family else {}
+    for name in names:
+        if name in family:
+            continue
         started = time.perf_counter()
-        WRITERS[name](kg, staging / name)
+        if name == "store" and previous is not None and _patch_store(staging, previous, indexes):
+            patched.append(name)
+        else:
+            WRITERS[name](kg, staging / name)
         timings[f"write {name}"] = time.perf_counter() - started
-    return timings
+    return timings, indexes, patched
 
 
-def _child(kg: KnowledgeGraph, staging: Path, names: list[str], conn: Connection) -> None:
-    """Body of the second writer process: report timings, or the error, through ``conn``."""
+def _patch_store(staging: Path, previous: Previous, indexes: dict[str, FileIndex]) -> bool:
+    """Write ``store`` as the previous one plus the difference of ``graph.nt``; False when it cannot."""
+    from .store import patch_store
+
+    old_index = previous.indexes.get("graph.nt")
+    new_index = indexes.get("graph.nt")
+    old_nt, new_nt = previous.out / "graph.nt", staging / "graph.nt"
+    if old_index is None or new_index is None or not (previous.out / "store").is_dir():
+        return False
+    if not old_index.matches(old_nt) or not new_index.matches(new_nt):
+        return False
+    removed: set[bytes] = set()
+    added: set[bytes] = set()
+    for index, path, lines in ((old_index, old_nt, removed), (new_index, new_nt, added)):
+        data = path.read_bytes()
+        section = index.sections[0]
+        offsets = section.offsets()
+        for key in previous.keys:
+            i = bisect_left(section.keys, key)
+            if i < len(section.keys) and section.keys[i] == key:
+                start = offsets[i]
+                lines.update(data[start : start + section.lengths[i]].splitlines(keepends=True))
+    try:
+        patch_store(previous.out / "store", staging / "store", b"".join(removed - added), b"".join(added - removed))
+    except OSError:
+        shutil.rmtree(staging / "store", ignore_errors=True)
+        return False
+    return True
+
+
+def _child(kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previous | None, conn: Connection) -> None:
+    """Body of the second writer process: report timings and indexes, or the error, through ``conn``."""
     ignore_interrupts()  # on Ctrl-C the parent kills this process
     try:
-        conn.send(("ok", _write_group(kg, staging, names)))
+        conn.send(("ok", _write_group(kg, staging, names, previous)))
     except BaseException as exc:  # everything goes back to the parent
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -165,6 +385,26 @@ def write_outputs(
     :class:`~graph.errors.OutputError` when ``out`` cannot be created or
     written; the previous outputs stay whole.
     """
+    return write_build(kg, out, names, progress=progress, jobs=jobs).paths
+
+
+def write_build(
+    kg: KnowledgeGraph,
+    out: str | os.PathLike[str],
+    names: Iterable[str] | None = None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+    jobs: int | None = None,
+    previous: Previous | None = None,
+    layout_cache: str | os.PathLike[str] | None = None,
+) -> Written:
+    """:func:`write_outputs`, rewriting only the blocks that changed since ``previous``.
+
+    With ``previous`` (made by :mod:`graph.incremental`), the text outputs
+    are patched and the store is a checkpoint of the previous one plus the
+    difference; the bytes are those a whole write would give. ``layout_cache``
+    is the page's layout memo (see :func:`graph.html.render_html`).
+    """
     target = Path(out)
     wanted = list(WRITERS) if names is None else list(names)
     unknown = [n for n in wanted if n not in WRITERS]
@@ -179,29 +419,40 @@ def write_outputs(
     # The report goes last, so it holds the time every other output took.
     report = [n for n in wanted if n == "report.json"]
     mine, other = _split([n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs)
-    written: dict[str, Path] = {}
+    written = Written()
     child: BaseProcess | None = None
-    forget_triples()  # the RDF writers share triples within this call only
+    token = _OPTIONS.set({"layout_cache": layout_cache})
     try:
         if other:
             receive, send = mp.Pipe(duplex=False)
-            child = mp.get_context("fork").Process(target=_child, args=(kg, staging, other, send), daemon=True)
+            child = mp.get_context("fork").Process(
+                target=_child, args=(kg, staging, other, previous, send), daemon=True
+            )
             child.start()
             send.close()
-        for i, name in enumerate(mine):
-            if progress is not None:
-                progress("write", i, len(wanted))
-            kg.report.timings.update(_write_group(kg, staging, [name]))
+        if progress is not None:
+            progress("write", 0, len(wanted))
+        timings, indexes, patched = _write_group(kg, staging, mine, previous)
+        kg.report.timings.update(timings)
+        written.indexes.update(indexes)
+        written.patched.extend(patched)
         if child is not None:
             status, payload = receive.recv() if receive.poll(None) else ("error", "no answer")
             child.join()
             if status != "ok":
                 raise OutputError(f"cannot write {', '.join(other)} in {target}: {payload}", path=str(target))
-            kg.report.timings.update(payload)  # type: ignore[arg-type]
-        kg.report.timings.update(_write_group(kg, staging, report))
+            child_timings, child_indexes, child_patched = cast(
+                tuple[dict[str, float], dict[str, FileIndex], list[str]], payload
+            )
+            kg.report.timings.update(child_timings)
+            written.indexes.update(child_indexes)
+            written.patched.extend(child_patched)
+        kg.report.timings.update(_write_group(kg, staging, report, None)[0])
         for name in wanted:
             _replace(staging / name, target / name)
-            written[name] = target / name
+            written.paths[name] = target / name
+        # A move keeps the size and time, so the next build recognises these files.
+        written.indexes = {n: i for n, i in written.indexes.items() if i.matches(target / n)}
         if progress is not None:
             progress("write", len(wanted), len(wanted))
     except EOFError as exc:
@@ -211,7 +462,7 @@ def write_outputs(
             f"cannot write {target}: {_why(exc)}; the previous outputs are unchanged", path=str(target)
         ) from exc
     finally:
-        forget_triples()
+        _OPTIONS.reset(token)
         if child is not None and child.is_alive():
             child.kill()
             child.join()

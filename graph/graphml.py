@@ -2,7 +2,8 @@
 
 ``networkx.write_graphml`` builds an ElementTree of the whole graph first;
 for the shared corpus that took 3 s of a 4 s build. This writer streams the
-elements in graph order. Attribute values must be ``str``, ``bool``, ``int``
+elements in id order (nodes, then each node's out-edges), so a rebuild can
+patch it (see :mod:`graph.blocks`). Attribute values must be ``str``, ``bool``, ``int``
 or ``float`` (the caller turns lists and dates into text); a key's type is
 the type of its first value, as networkx does. Other values are written as
 JSON text (lists, mappings; dates as ISO 8601) and ``None`` is left out.
@@ -21,12 +22,13 @@ JSON text (lists, mappings; dates as ISO 8601) and ``None`` is left out.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final, TextIO
 
 import networkx as nx
 
-__all__ = ["write_graphml"]
+__all__ = ["edge_element", "footer", "header", "node_element", "write_graphml"]
 
 _TYPES: Final = {bool: "boolean", int: "long", float: "double", str: "string"}
 
@@ -60,13 +62,13 @@ def quoteattr(text: str) -> str:
     return f'"{text}"'
 
 
-def _keys(items: list[dict[str, Any]]) -> dict[str, str]:
-    keys: dict[str, str] = {}
-    for data in items:
-        for name, value in data.items():
-            if name not in keys and value is not None:
-                keys[name] = _TYPES.get(type(value), "string")
-    return keys
+def _keys(items: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Attribute name → GraphML type, names sorted: the type all its values share, else ``string``."""
+    pairs = {(name, type(value)) for data in items for name, value in data.items() if value is not None}
+    types: dict[str, set[str]] = {}
+    for name, kind in pairs:
+        types.setdefault(name, set()).add(_TYPES.get(kind, "string"))
+    return {name: (next(iter(types[name])) if len(types[name]) == 1 else "string") for name in sorted(types)}
 
 
 def _iso(value: Any) -> str:
@@ -85,33 +87,55 @@ def _value(value: Any) -> str:
     return escape(json.dumps(value, ensure_ascii=True, default=_iso))
 
 
-def write_graphml(g: nx.MultiDiGraph, out: TextIO) -> None:
-    """Write ``g`` as GraphML to the text stream ``out``."""
-    node_keys = _keys([d for _, d in g.nodes(data=True)])
-    edge_keys = _keys([d for *_, d in g.edges(keys=True, data=True)])
-    w = out.write
-    w('<?xml version="1.0" encoding="utf-8"?>\n')
-    w(
+def header(g: nx.MultiDiGraph) -> str:
+    """The start of the document, up to ``<graph>``: the declaration of every attribute key of ``g``."""
+    node_keys = _keys(g._node.values())
+    edge_keys = _keys(data for adj in g._succ.values() for keyed in adj.values() for data in keyed.values())
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
-    )
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n',
+    ]
     for scope, keys in (("node", node_keys), ("edge", edge_keys)):
         for name, kind in keys.items():
             attr = quoteattr(name)
-            w(f'<key id={quoteattr(scope + ":" + name)} for="{scope}" attr.name={attr} attr.type="{kind}"/>\n')
-    w('<graph edgedefault="directed">\n')
-    node_tags = {name: f"<data key={quoteattr('node:' + name)}>" for name in node_keys}
-    edge_tags = {name: f"<data key={quoteattr('edge:' + name)}>" for name in edge_keys}
-    for node, data in g.nodes(data=True):
-        parts = [f"<node id={quoteattr(node)}>"]
-        parts.extend(f"{node_tags[k]}{_value(v)}</data>" for k, v in data.items() if v is not None)
-        parts.append("</node>\n")
-        w("".join(parts))
-    for u, v, key, data in g.edges(keys=True, data=True):
-        parts = [f"<edge source={quoteattr(u)} target={quoteattr(v)} id={quoteattr(str(key))}>"]
-        parts.extend(f"{edge_tags[k]}{_value(x)}</data>" for k, x in data.items() if x is not None)
-        parts.append("</edge>\n")
-        w("".join(parts))
-    w("</graph>\n</graphml>\n")
+            parts.append(
+                f'<key id={quoteattr(scope + ":" + name)} for="{scope}" attr.name={attr} attr.type="{kind}"/>\n'
+            )
+    parts.append('<graph edgedefault="directed">\n')
+    return "".join(parts)
+
+
+def footer() -> str:
+    """The end of the document."""
+    return "</graph>\n</graphml>\n"
+
+
+def node_element(node: str, data: dict[str, Any]) -> str:
+    """The ``<node>`` element of ``node`` (one line)."""
+    parts = [f"<node id={quoteattr(node)}>"]
+    parts.extend(f"<data key={quoteattr('node:' + k)}>{_value(v)}</data>" for k, v in data.items() if v is not None)
+    parts.append("</node>\n")
+    return "".join(parts)
+
+
+def edge_element(u: str, v: str, key: Any, data: dict[str, Any]) -> str:
+    """The ``<edge>`` element of the edge ``u`` → ``v`` keyed ``key`` (one line)."""
+    parts = [f"<edge source={quoteattr(u)} target={quoteattr(v)} id={quoteattr(str(key))}>"]
+    parts.extend(f"<data key={quoteattr('edge:' + k)}>{_value(x)}</data>" for k, x in data.items() if x is not None)
+    parts.append("</edge>\n")
+    return "".join(parts)
+
+
+def write_graphml(g: nx.MultiDiGraph, out: TextIO) -> None:
+    """Write ``g`` as GraphML to the text stream ``out``: nodes in id order, then each node's out-edges."""
+    out.write(header(g))
+    nodes = sorted(g.nodes)
+    for node in nodes:
+        out.write(node_element(node, g.nodes[node]))
+    for node in nodes:
+        edges = sorted((v, k, d) for v, keyed in g._succ[node].items() for k, d in keyed.items())
+        out.write("".join(edge_element(node, v, k, d) for v, k, d in edges))
+    out.write(footer())

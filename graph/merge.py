@@ -22,7 +22,7 @@ other URLs they are known by (AMP variants, the original URL) become
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import networkx as nx
@@ -30,7 +30,18 @@ import networkx as nx
 from .identity import id_iri, normalize_label
 from .records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 
-__all__ = ["SCALARS", "label_iri", "merge", "provider_iri", "rank_records", "website_iri"]
+__all__ = [
+    "SCALARS",
+    "identities",
+    "label_iri",
+    "link_targets",
+    "merge",
+    "provider_iri",
+    "rank_records",
+    "remerge",
+    "self_related",
+    "website_iri",
+]
 
 _ISO_3166: Final = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
 
@@ -64,22 +75,26 @@ def rank_records(articles: Iterable[ArticleRecord]) -> list[ArticleRecord]:
     return full + stubs
 
 
-def _identities(ranked: list[ArticleRecord]) -> dict[str, str]:
-    """Map each record IRI to its node IRI.
+def identities(records: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """Map each record IRI to its node IRI; ``records`` are ``(iri, same_as)`` in rank order.
 
     A record is keyed by its canonical URL. When that URL is an alias (an AMP
     variant, the original URL) of exactly one better-ranked article, the
     record joins that article. An alias shared by several articles (a live
     blog's AMP page, say) joins none, so distinct articles are never fused.
+
+    >>> identities([("https://a/1", ["https://a/amp/1"]), ("https://a/amp/1", [])])
+    {'https://a/1': 'https://a/1', 'https://a/amp/1': 'https://a/1'}
     """
+    rows = records if isinstance(records, list) else list(records)
     rank: dict[str, int] = {}
-    for i, rec in enumerate(ranked):
-        rank.setdefault(rec.iri, i)
+    for i, (iri, _) in enumerate(rows):
+        rank.setdefault(iri, i)
     owners: dict[str, set[str]] = {}
-    for rec in ranked:
-        for alias in rec.same_as:
+    for iri, same_as in rows:
+        for alias in same_as:
             if alias in rank:
-                owners.setdefault(alias, set()).add(rec.iri)
+                owners.setdefault(alias, set()).add(iri)
     node_of = {iri: iri for iri in rank}
     for iri in rank:  # in rank order, so an owner is resolved before its aliases
         found = owners.get(iri, set()) - {iri}
@@ -90,6 +105,17 @@ def _identities(ranked: list[ArticleRecord]) -> dict[str, str]:
     return node_of
 
 
+def self_related(source: str, node: str) -> Diagnostic:
+    """The note for an article listed as related to itself (the link is not drawn)."""
+    return Diagnostic(
+        source,
+        "info",
+        "self-related",
+        f"{node} lists itself (or one of its URLs) as related; the link is not drawn",
+        field="related",
+    )
+
+
 def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | None = None) -> nx.MultiDiGraph:
     """Return the merged graph of ``articles`` (main records, in path order).
 
@@ -97,29 +123,92 @@ def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | Non
     ``diagnostics`` when given, and not drawn.
     """
     ranked = rank_records(articles)
-    node_of = _identities(ranked)
+    node_of = identities([(rec.iri, rec.same_as) for rec in ranked])
     g = nx.MultiDiGraph()
     for rec in ranked:
         _add_article(g, node_of[rec.iri], rec)
     for rec in ranked:
         _add_links(g, node_of[rec.iri], rec)
-    related_edges = [(rec, rel) for rec in ranked for rel in rec.related]
-    for rec, rel in related_edges:
-        src, dst = node_of[rec.iri], node_of[rel.iri]
-        if src == dst:
-            if diagnostics is not None:
-                diagnostics.append(
-                    Diagnostic(
-                        rel.source,
-                        "info",
-                        "self-related",
-                        f"{src} lists itself (or one of its URLs) as related; the link is not drawn",
-                        field="related",
-                    )
-                )
-            continue
-        _edge(g, src, dst, "related")
+    for rec in ranked:
+        src = node_of[rec.iri]
+        for rel in rec.related:
+            dst = node_of[rel.iri]
+            if src != dst:
+                _edge(g, src, dst, "related")
+            elif diagnostics is not None:
+                diagnostics.append(self_related(rel.source, src))
     return g
+
+
+def link_targets(rec: ArticleRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The nodes the links of ``rec`` point at (besides related articles): named nodes, and images.
+
+    These are the nodes whose attributes ``rec`` may set (see :func:`remerge`).
+
+    >>> rec = ArticleRecord("https://a.com/1", "a.md", topics=["AI"])
+    >>> link_targets(rec)
+    (('https://w3id.org/newsgraph/id/topic/ai',), ())
+    """
+    named: list[str] = []
+    images: list[str] = []
+    p = rec.provider
+    if p is not None:
+        named.append(provider_iri(p))
+        if p.domain:
+            named.append(website_iri(p.domain))
+        images.extend(image.url for image in p.images)
+        named.extend(label_iri("organization", name) for name in p.publishers)
+        named.extend(label_iri("person", name) for name in p.authors)
+    named.extend(label_iri("topic", label) for label in rec.topics)
+    named.extend(label_iri("tag", label) for label in rec.tags)
+    images.extend(image.url for image in rec.images)
+    return tuple(named), tuple(images)
+
+
+def remerge(
+    g: nx.MultiDiGraph,
+    nodes: Iterable[str],
+    articles: Sequence[ArticleRecord],
+    links: Sequence[ArticleRecord],
+    node_of: Mapping[str, str],
+) -> None:
+    """Make ``nodes`` of ``g`` (attributes and out-edges) what :func:`merge` would make them now.
+
+    ``articles`` are every record of the article nodes among ``nodes``, and
+    ``links`` those records plus the records linking to the other nodes
+    (all of them for outlets and images, at least the best-ranked for the
+    rest), both in rank order; ``node_of`` maps record IRIs to node IRIs as
+    :func:`identities` gives them. A node no record makes any more is
+    removed. Edges into ``nodes`` from other nodes are kept: they are made by
+    the records of those nodes, which did not change.
+    """
+    scratch = nx.MultiDiGraph()
+    for rec in articles:
+        _add_article(scratch, node_of[rec.iri], rec)
+    for rec in links:
+        _add_links(scratch, node_of[rec.iri], rec)
+    for rec in articles:
+        src = node_of[rec.iri]
+        for rel in rec.related:
+            dst = node_of[rel.iri]
+            if src != dst:
+                _edge(scratch, src, dst, "related")
+    made = [n for n in nodes if n in scratch]
+    for node in nodes:
+        if node in g:
+            g.remove_edges_from(list(g.out_edges(node, keys=True)))
+            if node not in scratch:
+                g.remove_node(node)
+    for node in made:
+        if node in g:
+            attrs = g.nodes[node]
+            attrs.clear()
+            attrs.update(scratch.nodes[node])
+        else:
+            g.add_node(node, **scratch.nodes[node])
+    for node in made:
+        for _, v, key, data in scratch.out_edges(node, keys=True, data=True):
+            g.add_edge(node, v, key, **data)
 
 
 def _add_article(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:

@@ -76,15 +76,22 @@ __all__ = [
     "PREFIXES",
     "TAGS",
     "TOPICS",
+    "IriChecker",
+    "TurtleBlocks",
     "check_iris",
     "from_rdf",
     "from_triples",
+    "jsonld_block",
     "jsonld_text",
     "nquads_text",
+    "nt_block",
     "ntriples_text",
     "rdf_triples",
     "read_rdf",
     "source_iri",
+    "source_paths",
+    "subject_keys",
+    "subjects",
     "to_rdf",
     "to_rdflib_graph",
     "turtle_text",
@@ -190,6 +197,7 @@ _ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
     "organization": [("name", SCHEMA + "name", _STR)],
 }
 _BY_PREDICATE: Final = {kind: {p: (a, t) for a, p, t in attrs} for kind, attrs in _ATTRS.items()}
+_MAPPED: Final = {kind: frozenset(a for a, _, _ in attrs) for kind, attrs in _ATTRS.items()}
 
 #: Edge relation → predicate.
 PREDICATES: Final = {
@@ -284,67 +292,124 @@ def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph) -> list[Triple]:
     ('https://w3id.org/newsgraph/id/scheme/tags', 'type', 'ConceptScheme', '')
     """
     g = _graph_of(graph)
+    return [t for _, triples in subjects(g) for t in triples]
+
+
+#: The triples of the two concept schemes, by subject; every graph has them.
+_SCHEMES: Final = {
+    scheme: sorted(
+        [
+            (scheme, _TYPE, SKOS + "ConceptScheme", _IRI),
+            (scheme, _LABEL, name, _STRING),
+            (scheme, SKOS + "prefLabel", name, _STRING),
+        ]
+    )
+    for scheme, name in ((TOPICS, "Topics"), (TAGS, "Tags"))
+}
+
+
+def source_paths(g: nx.MultiDiGraph) -> dict[str, str]:
+    """Source file IRI → path, for every file an article of ``g`` came from."""
+    return {source_iri(path): path for path in _sources(g)}
+
+
+def _sources(g: nx.MultiDiGraph) -> set[str]:
+    """The paths of the files the articles of ``g`` came from."""
+    paths: set[str] = set()
+    for _, data in g.nodes(data=True):
+        if data.get("kind") == "article":
+            sources = data.get("sources")
+            if isinstance(sources, list):
+                paths.update(p for p in sources if isinstance(p, str))
+    return paths
+
+
+def subject_keys(g: nx.MultiDiGraph) -> list[str]:
+    """Every subject of the triples of ``g``, sorted: nodes, source files and the two schemes."""
+    return sorted({*g.nodes, *source_paths(g), *_SCHEMES})
+
+
+_SOURCE_PREFIX: Final = ID + "source/"
+
+
+def subjects(g: nx.MultiDiGraph, keys: Iterable[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
+    """Yield ``(subject, its sorted triples)`` for ``keys`` (default: :func:`subject_keys`), in that order.
+
+    A key that is no subject of ``g`` (a node since removed, a file no longer
+    read) yields an empty list. The triples of all subjects, in subject order,
+    are :func:`rdf_triples`.
+    """
+    paths = _sources(g)
+    for key in subject_keys(g) if keys is None else keys:
+        triples = _node_triples(g, key) if key in g else []
+        path = None
+        if key.startswith(_SOURCE_PREFIX):
+            candidate = unquote(key[len(_SOURCE_PREFIX) :])
+            if candidate in paths and source_iri(candidate) == key:
+                path = candidate
+        if path is not None or key in _SCHEMES:  # (a node with such an IRI is hostile input, but kept whole)
+            triples.extend(_SCHEMES.get(key, ()))
+            if path is not None:
+                triples.append((key, _SOURCE_PATH, path, _STRING))
+                triples.append((key, _TYPE, NG + "SourceFile", _IRI))
+                triples.append((key, _TYPE, PROV + "Entity", _IRI))
+            triples = sorted(set(triples))
+        yield key, triples
+
+
+def _node_triples(g: nx.MultiDiGraph, node: str) -> list[Triple]:
+    """The sorted triples whose subject is ``node``: its class, attributes and out-edges."""
+    data = g.nodes[node]
     out: list[Triple] = []
     add = out.append
-    sources: set[str] = set()
-    for scheme, name in ((TOPICS, "Topics"), (TAGS, "Tags")):
-        add((scheme, _TYPE, SKOS + "ConceptScheme", _IRI))
-        add((scheme, _LABEL, name, _STRING))
-        add((scheme, SKOS + "prefLabel", name, _STRING))
-    for node, data in g.nodes(data=True):
-        kind = data.get("kind")
-        if kind not in _ATTRS:
-            raise ValueError(f"node {node} has no known kind ({kind!r}); known: {', '.join(_ATTRS)}")
-        add((node, _TYPE, CLASSES[kind], _IRI))
-        other: dict[str, Any] = {}
-        label = data.get("label")
+    kind = data.get("kind")
+    if kind not in _ATTRS:
+        raise ValueError(f"node {node} has no known kind ({kind!r}); known: {', '.join(_ATTRS)}")
+    add((node, _TYPE, CLASSES[kind], _IRI))
+    other: dict[str, Any] = {}
+    label = data.get("label")
+    if isinstance(label, str):
+        add((node, _LABEL, label, _STRING))
+    elif label is not None:
+        other["label"] = label
+    if kind == "article":
+        extra_class = _GENRE_CLASSES.get(str(data.get("genre", "")).casefold())
+        if extra_class:
+            add((node, _TYPE, extra_class, _IRI))
+    elif kind in ("topic", "tag"):
+        add((node, SKOS + "inScheme", TOPICS if kind == "topic" else TAGS, _IRI))
         if isinstance(label, str):
-            add((node, _LABEL, label, _STRING))
-        elif label is not None:
-            other["label"] = label
-        if kind == "article":
-            extra_class = _GENRE_CLASSES.get(str(data.get("genre", "")).casefold())
-            if extra_class:
-                add((node, _TYPE, extra_class, _IRI))
-        elif kind in ("topic", "tag"):
-            add((node, SKOS + "inScheme", TOPICS if kind == "topic" else TAGS, _IRI))
-            if isinstance(label, str):
-                add((node, SKOS + "prefLabel", label, _STRING))
-            if kind == "tag" and data.get("place") is True:
-                add((node, _TYPE, SCHEMA + "Place", _IRI))
-        mapped = {a for a, _, _ in _ATTRS[kind]}
-        for attr, pred, vtype in _ATTRS[kind]:
-            value = data.get(attr)
-            if value is None:
-                continue
-            if not _fits(value, vtype):
-                other[attr] = value
-                continue
-            for obj, dt in _objects(value, vtype):
-                add((node, pred, obj, dt))
-            if vtype == _SOURCES:
-                sources.update(value)
-        for attr, value in data.items():
-            if attr in ("kind", "label") or attr in mapped or value is None:
-                continue
-            if kind == "tag" and attr == "place" and isinstance(value, bool):
-                continue
+            add((node, SKOS + "prefLabel", label, _STRING))
+        if kind == "tag" and data.get("place") is True:
+            add((node, _TYPE, SCHEMA + "Place", _IRI))
+    mapped = _MAPPED[kind]
+    for attr, pred, vtype in _ATTRS[kind]:
+        value = data.get(attr)
+        if value is None:
+            continue
+        if not _fits(value, vtype):
             other[attr] = value
-        if other:
-            add((node, _ATTRIBUTES, _json(other), _JSON))
-    for path in sources:
-        iri = source_iri(path)
-        add((iri, _TYPE, PROV + "Entity", _IRI))
-        add((iri, _TYPE, NG + "SourceFile", _IRI))
-        add((iri, _SOURCE_PATH, path, _STRING))
-    for u, v, key, data in g.edges(keys=True, data=True):
-        relation = data.get("relation", key)
-        edge_pred = PREDICATES.get(relation)
-        if edge_pred is None:
-            raise ValueError(f"edge {u} → {v} has no known relation ({relation!r}); known: {', '.join(PREDICATES)}")
-        add((u, edge_pred, v, _IRI))
-    out = sorted(set(out))
-    return out
+            continue
+        for obj, dt in _objects(value, vtype):
+            add((node, pred, obj, dt))
+    for attr, value in data.items():
+        if attr in ("kind", "label") or attr in mapped or value is None:
+            continue
+        if kind == "tag" and attr == "place" and isinstance(value, bool):
+            continue
+        other[attr] = value
+    if other:
+        add((node, _ATTRIBUTES, _json(other), _JSON))
+    for v, keyed in g._succ[node].items():
+        for key, edge in keyed.items():
+            relation = edge.get("relation", key)
+            edge_pred = PREDICATES.get(relation)
+            if edge_pred is None:
+                raise ValueError(
+                    f"edge {node} → {v} has no known relation ({relation!r}); known: {', '.join(PREDICATES)}"
+                )
+            add((node, edge_pred, v, _IRI))
+    return sorted(set(out))
 
 
 def check_iris(triples: Iterable[Triple]) -> None:
@@ -357,6 +422,32 @@ def check_iris(triples: Iterable[Triple]) -> None:
             ox.NamedNode(iri)
         except ValueError as exc:
             raise ValueError(f"{iri!r} is not a valid IRI: {exc}") from exc
+
+
+class IriChecker:
+    """:func:`check_iris` for triples that come a few at a time; each IRI is checked once.
+
+    >>> check = IriChecker()
+    >>> check([("https://a.org/", SCHEMA + "url", "https://a.org/x", _IRI)])
+    >>> check([("https://a.org/ x", SCHEMA + "url", "https://a.org/", _IRI)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 'https://a.org/ x' is not a valid IRI: ...
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, triples: list[Triple]) -> None:
+        seen = self.seen
+        new = {s for s, _, _, _ in triples if s not in seen}
+        new.update(o for _, _, o, dt in triples if dt == _IRI and o not in seen)
+        for iri in sorted(new):  # sorted: the error names the same IRI every time
+            try:
+                ox.NamedNode(iri)
+            except ValueError as exc:
+                raise ValueError(f"{iri!r} is not a valid IRI: {exc}") from exc
+            seen.add(iri)
 
 
 def to_rdf(graph: nx.MultiDiGraph | KnowledgeGraph) -> Graph:
@@ -637,38 +728,64 @@ def turtle_text(triples: list[Triple]) -> str:
     <https://a.org/> a schema:WebSite ;
         ng:domain "a.org" .
     """
-    out = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(PREFIXES.items())]
-    terms: dict[str, str] = {}
+    block = TurtleBlocks()
+    return TURTLE_HEADER + "".join(block(group) for group in _by_subject(triples))
 
-    def term(iri: str) -> str:
-        t = terms.get(iri)
+
+def _by_subject(triples: list[Triple]) -> Iterator[list[Triple]]:
+    """The runs of sorted ``triples`` that share a subject."""
+    start = 0
+    for i in range(1, len(triples) + 1):
+        if i == len(triples) or triples[i][0] != triples[start][0]:
+            yield triples[start:i]
+            start = i
+
+
+#: The start of every Turtle file: the prefixes.
+TURTLE_HEADER: Final = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(PREFIXES.items()))
+
+
+class TurtleBlocks:
+    """Turtle for the sorted triples of one subject at a time (``"\\n<s> p o ;\\n    p o .\\n"``).
+
+    Joined after :data:`TURTLE_HEADER`, the blocks of all subjects in order
+    are :func:`turtle_text`. Keeps the prefixed names it has made.
+    """
+
+    def __init__(self) -> None:
+        self.terms: dict[str, str] = {}
+
+    def term(self, iri: str) -> str:
+        """``iri`` as a prefixed name when it is one, else ``<iri>``."""
+        t = self.terms.get(iri)
         if t is None:
-            t = terms[iri] = _ttl_iri(iri)
+            t = self.terms[iri] = _ttl_iri(iri)
         return t
 
-    subject = predicate = None
-    for s, p, o, dt in triples:
-        if dt == _IRI:
-            obj = term(o) if o.startswith((SCHEMA, SKOS, PROV, NG)) and p == _TYPE else f"<{o}>"
-        elif (dt == _INTEGER and _TTL_INTEGER.match(o)) or (dt == _BOOLEAN and o in ("true", "false")):
-            obj = o
-        elif dt == _STRING:
-            obj = '"' + _escape(o) + '"'
-        else:
-            obj = '"' + o.translate(_ESCAPES) + '"^^' + term(dt)
-        if s != subject:
-            if subject is not None:
-                out.append(" .\n")
-            out.append(f"\n<{s}> {'a' if p == _TYPE else term(p)} {obj}")
-            subject, predicate = s, p
-        elif p != predicate:
-            out.append(f" ;\n    {'a' if p == _TYPE else term(p)} {obj}")
-            predicate = p
-        else:
-            out.append(f" ,\n        {obj}")
-    if subject is not None:
-        out.append(" .\n")
-    return "".join(out)
+    def __call__(self, triples: list[Triple]) -> str:
+        term = self.term
+        out: list[str] = []
+        predicate = None
+        for s, p, o, dt in triples:
+            if dt == _IRI:
+                obj = term(o) if o.startswith((SCHEMA, SKOS, PROV, NG)) and p == _TYPE else f"<{o}>"
+            elif (dt == _INTEGER and _TTL_INTEGER.match(o)) or (dt == _BOOLEAN and o in ("true", "false")):
+                obj = o
+            elif dt == _STRING:
+                obj = '"' + _escape(o) + '"'
+            else:
+                obj = '"' + o.translate(_ESCAPES) + '"^^' + term(dt)
+            if predicate is None:
+                out.append(f"\n<{s}> {'a' if p == _TYPE else term(p)} {obj}")
+                predicate = p
+            elif p != predicate:
+                out.append(f" ;\n    {'a' if p == _TYPE else term(p)} {obj}")
+                predicate = p
+            else:
+                out.append(f" ,\n        {obj}")
+        if predicate is not None:
+            out.append(" .\n")
+        return "".join(out)
 
 
 # ----------------------------------------------------------------------------- JSON-LD
@@ -759,15 +876,20 @@ def jsonld_text(triples: list[Triple]) -> str:
 
     One node object per line, nodes in IRI order, so the text is deterministic.
     """
-    nodes: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    subject = None
-    for s, p, o, dt in triples:
-        if s != subject:
-            current = {"@id": s}
-            nodes.append(current)
-            subject = s
-        assert current is not None
+    return JSONLD_HEAD + JSONLD_SEP.join(jsonld_block(group) for group in _by_subject(triples)) + JSONLD_TAIL
+
+
+_dumps_compact: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: A JSON-LD file is the head, the node objects joined by the separator, then the tail.
+JSONLD_HEAD: Final = '{"@context":' + _dumps_compact(CONTEXT) + ',\n"@graph":[\n'
+JSONLD_SEP: Final = ",\n"
+JSONLD_TAIL: Final = "\n]}\n"
+
+
+def jsonld_block(triples: list[Triple]) -> str:
+    """The JSON-LD node object (one line) of the sorted triples of one subject."""
+    current: dict[str, Any] = {"@id": triples[0][0]} if triples else {}
+    for _, p, o, dt in triples:
         if p == _TYPE and dt == _IRI:
             key, value = "@type", (o[len(SCHEMA) :] if o.startswith(SCHEMA) else _compact(o))
         elif p in _TERMS:
@@ -783,39 +905,21 @@ def jsonld_text(triples: list[Triple]) -> str:
                 current[key] = [old, value]
         else:
             current[key] = value
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    lines = ",\n".join(dumps(n) for n in nodes)
-    return '{"@context":' + dumps(CONTEXT) + ',\n"@graph":[\n' + lines + "\n]}\n"
+    return _dumps_compact(current) if triples else ""
+
+
+def nt_block(triples: list[Triple]) -> str:
+    """N-Triples lines for ``triples`` (:func:`ntriples_text` without the list)."""
+    return "".join(_nt_lines(triples))
 
 
 # ----------------------------------------------------------------------------- build outputs
-
-_last: list[tuple[KnowledgeGraph | nx.MultiDiGraph, int, int, list[Triple]]] = []
-
-
-def build_triples(kg: KnowledgeGraph | nx.MultiDiGraph) -> list[Triple]:
-    """Return :func:`rdf_triples` of ``kg``, checked with :func:`check_iris`, reusing the last result.
-
-    The writers of one :func:`graph.export.write_outputs` call share the
-    triples: it calls :func:`forget_triples` before and after, so an edit to
-    the graph between two calls is always seen.
-    """
-    g = _graph_of(kg)
-    if _last and _last[0][0] is kg and _last[0][1:3] == (g.number_of_nodes(), g.number_of_edges()):
-        return _last[0][3]
-    triples = rdf_triples(g)
-    check_iris(triples)
-    _last[:] = [(kg, g.number_of_nodes(), g.number_of_edges(), triples)]
-    return triples
-
-
-def forget_triples() -> None:
-    """Drop the triples :func:`build_triples` keeps for the writers of one build."""
-    _last.clear()
 
 
 def write_build_file(kg: KnowledgeGraph, path: Path) -> None:
     """Write one RDF output of a build (``graph.ttl``, ``.nt``, ``.jsonld``, ``.nq``); see :func:`write_rdf`."""
     if path.suffix not in FORMATS:
         raise ValueError(f"unknown RDF file type {path.suffix!r}; known: {', '.join(FORMATS)}")
-    _write_checked(build_triples(kg), path)
+    triples = rdf_triples(kg)
+    check_iris(triples)
+    _write_checked(triples, path)

@@ -63,6 +63,7 @@ __all__ = [
     "load_store",
     "memory_store",
     "open_store",
+    "patch_store",
     "query",
     "query_store",
     "resolve_query",
@@ -564,6 +565,31 @@ def write_store(kg: KnowledgeGraph, path: Path) -> None:
     try:
         _load_kg(store, kg)
         store.optimize()
+    finally:
+        del store
+
+
+def patch_store(old: Path, path: Path, removed: bytes, added: bytes) -> None:
+    """Write into the new folder ``path`` the store ``old`` less the N-Triples ``removed``, plus ``added``.
+
+    The copy is a RocksDB checkpoint (hard links, instant), so a rebuild
+    after a small change does not load every triple again. Raises ``OSError``
+    when ``old`` cannot be opened (in use by a writer, or not a store).
+    """
+    try:
+        source = ox.Store.read_only(str(old))
+    except (OSError, ValueError) as exc:
+        raise OSError(f"cannot open the previous store {old}: {exc}") from exc
+    try:
+        source.backup(str(path))
+    finally:
+        del source
+    store = ox.Store(str(path))
+    try:
+        for quad in ox.parse(removed, ox.RdfFormat.N_TRIPLES):
+            store.remove(quad)
+        store.extend(ox.parse(added, ox.RdfFormat.N_TRIPLES))
+        store.flush()
     finally:
         del store
 

@@ -25,8 +25,9 @@ import pyoxigraph as ox
 import pytest
 
 import graph
+from graph.blocks import BlockWriter
 from graph.errors import OutputError
-from graph.export import WRITERS, write_outputs
+from graph.export import write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWSGRAPH = Path(sys.executable).parent / "newsgraph"
@@ -193,11 +194,11 @@ def test_full_disk_message_says_what_to_do(seeds_dir: Path, tmp_path: Path, monk
     write_outputs(kg, tmp_path, names=["graph.nt", "report.json"])
     before = (tmp_path / "graph.nt").read_bytes()
 
-    def full(kg: graph.KnowledgeGraph, path: Path) -> None:
-        path.write_text("partial")
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    def full(self: BlockWriter) -> None:
+        self._fh.write(b"partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
 
-    monkeypatch.setitem(WRITERS, "graph.nt", full)
+    monkeypatch.setattr(BlockWriter, "_flush", full)
     with pytest.raises(OutputError, match=r"disk is full.*-o.*previous outputs are unchanged"):
         write_outputs(kg, tmp_path, names=["graph.nt", "report.json"], jobs=1)
     assert (tmp_path / "graph.nt").read_bytes() == before

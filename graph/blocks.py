@@ -1,0 +1,199 @@
+"""Output files made of sorted blocks, and patching them after a small change.
+
+Every text output of a build (``graph.nt``, ``.ttl``, ``.jsonld``,
+``graph.json``, ``graph.graphml``) is laid out as *frame, section, frame,
+section, …, frame*: a section holds one block of text per key (a node, a
+source file), in key order, joined by the section's separator. Writing
+records where each block lies (a :class:`FileIndex`); after a rebuild that
+changed a few keys, :func:`patch` copies the runs of untouched blocks from
+the previous file and writes only the changed ones, which gives the same
+bytes as writing everything again.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> with BlockWriter(folder / "a.txt") as w:
+...     w.text("[")
+...     w.section(",", [("a", "1"), ("b", "2"), ("c", "3")])
+...     w.text("]")
+>>> (folder / "a.txt").read_text()
+'[1,2,3]'
+>>> old = w.index
+>>> with BlockWriter(folder / "b.txt") as w2:
+...     patch(w2, folder / "a.txt", old, ["[", "]"], [{"b": "", "d": "4", "a": "0"}])
+>>> (folder / "b.txt").read_text()
+'[0,3,4]'
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "patch"]
+
+
+class StaleIndex(Exception):
+    """The previous file is not the one its index describes (edited, replaced, missing)."""
+
+
+@dataclass(slots=True)
+class Section:
+    """Where the blocks of one section lie: the section's start, its keys (sorted) and their lengths in bytes.
+
+    Blocks follow each other, separated by ``sep``; storing lengths rather
+    than offsets lets a patch copy the index of a run of blocks as it is.
+    """
+
+    sep: bytes
+    start: int = 0
+    keys: list[str] = field(default_factory=list)
+    lengths: array[int] = field(default_factory=lambda: array("q"))
+
+    def offsets(self) -> list[int]:
+        """The byte offset of each block in the file."""
+        step = len(self.sep)
+        return list(accumulate((n + step for n in self.lengths[:-1]), initial=self.start)) if self.lengths else []
+
+
+@dataclass(slots=True)
+class FileIndex:
+    """The sections of a written file, and its size and modification time to recognise it by."""
+
+    sections: list[Section]
+    size: int = 0
+    mtime_ns: int = 0
+
+    def matches(self, path: Path) -> bool:
+        """True when ``path`` still is the file this index was made for."""
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        return st.st_size == self.size and st.st_mtime_ns == self.mtime_ns
+
+
+class BlockWriter:
+    """Write a file of frames and sections, keeping a :class:`FileIndex` of it.
+
+    Use as a context manager; :attr:`index` is complete after the ``with``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.index = FileIndex([])
+        self._fh = self.path.open("wb")
+        self._written = 0  # bytes flushed to the file
+        self._buf: list[bytes] = []
+        self._size = 0  # bytes in the buffer
+
+    def __enter__(self) -> BlockWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if kind is None:
+                self._flush()
+        finally:
+            self._fh.close()
+        if kind is None:
+            st = self.path.stat()
+            self.index.size, self.index.mtime_ns = st.st_size, st.st_mtime_ns
+
+    def _write(self, data: bytes) -> None:
+        self._buf.append(data)
+        self._size += len(data)
+        if self._size > 1 << 22:
+            self._flush()
+
+    @property
+    def _pos(self) -> int:
+        return self._written + self._size
+
+    def _flush(self) -> None:
+        self._fh.write(b"".join(self._buf))
+        self._buf.clear()
+        self._written += self._size
+        self._size = 0
+
+    def text(self, text: str) -> None:
+        """Write frame text (between sections)."""
+        self._write(text.encode("utf-8"))
+
+    def open_section(self, sep: str) -> Section:
+        """Start a section whose blocks are joined by ``sep``; add blocks with :meth:`block` or :meth:`run`."""
+        section = Section(sep.encode("utf-8"), self._pos)
+        self.index.sections.append(section)
+        return section
+
+    def block(self, key: str, text: str) -> None:
+        """Add the block of ``key`` (keys must come in sorted order); empty text adds nothing."""
+        if not text:
+            return
+        section = self.index.sections[-1]
+        data = text.encode("utf-8")
+        if section.keys:
+            self._buf.append(section.sep)
+            self._size += len(section.sep)
+        section.keys.append(key)
+        section.lengths.append(len(data))
+        self._buf.append(data)
+        self._size += len(data)
+        if self._size > 1 << 22:
+            self._flush()
+
+    def run(self, data: bytes | memoryview, old: Section, offsets: list[int], i: int, j: int) -> None:
+        """Copy the blocks ``i`` to ``j - 1`` of ``old`` (a section of the file whose bytes are ``data``,
+        its blocks at ``offsets``)."""
+        if i >= j:
+            return
+        section = self.index.sections[-1]
+        if section.keys:
+            self._write(section.sep)
+        section.keys.extend(old.keys[i:j])
+        section.lengths.extend(old.lengths[i:j])
+        self._write(bytes(data[offsets[i] : offsets[j - 1] + old.lengths[j - 1]]))
+
+    def section(self, sep: str, blocks: Iterable[tuple[str, str]]) -> None:
+        """Write a whole section: ``(key, text)`` pairs in key order."""
+        self.open_section(sep)
+        for key, text in blocks:
+            self.block(key, text)
+
+
+def patch(
+    writer: BlockWriter,
+    old_path: Path,
+    old: FileIndex,
+    frame: Sequence[str],
+    changes: Sequence[Mapping[str, str]],
+) -> None:
+    """Write into ``writer`` the file at ``old_path`` with the blocks of ``changes`` replaced.
+
+    ``frame`` holds the texts around the sections (one more than sections);
+    ``changes[k]`` maps keys of section ``k`` to their new text (``""``: the
+    key is gone). Keys not in ``changes`` keep their old block. Raises
+    :class:`StaleIndex` when the old file is not the one ``old`` describes.
+    """
+    if len(changes) != len(old.sections) or len(frame) != len(changes) + 1 or not old.matches(old_path):
+        raise StaleIndex(str(old_path))
+    data = memoryview(old_path.read_bytes())
+    if len(data) != old.size:
+        raise StaleIndex(str(old_path))
+    for k, (section, changed) in enumerate(zip(old.sections, changes, strict=True)):
+        writer.text(frame[k])
+        writer.open_section(section.sep.decode("utf-8"))
+        offsets = section.offsets()
+        i = 0
+        for key in sorted(changed):
+            j = bisect_left(section.keys, key, i)
+            writer.run(data, section, offsets, i, j)
+            writer.block(key, changed[key])
+            i = j + 1 if j < len(section.keys) and section.keys[j] == key else j
+        writer.run(data, section, offsets, i, len(section.keys))
+    writer.text(frame[-1])

@@ -1,0 +1,390 @@
+"""Building into an output folder again: only what the changed files touch is merged and written.
+
+:func:`build_into` is what ``newsgraph build`` runs. Beside the outputs it
+keeps, in ``OUT/.cache``, the state of the build: for every file its size
+and times, content digest, parse (pickled) and a compact summary of its
+records; the merged graph; and where each node's text lies in every output
+(:mod:`graph.blocks`). The next build into the same folder:
+
+1. finds the files whose content changed (a file whose size and times are
+   unchanged is not read; any other is read and compared by digest), and
+   parses only those;
+2. works out which nodes those files can change: the articles their records
+   were and are merged into, the nodes their links point at, and the
+   articles whose identity moved (:func:`graph.merge.identities` is run
+   again over the summaries, which is cheap);
+3. merges those nodes again from every record that makes them
+   (:func:`graph.merge.remerge`), in the same rank order as a full build;
+4. patches the outputs: the blocks of those nodes are written again, the
+   rest copied; the store is a checkpoint of the previous one plus the
+   difference; the page is drawn again (its layout is memoised).
+
+The outputs are byte-for-byte those of a clean build (the report's timings
+and ``files.cached`` aside); the tests check this on random edits. When the
+state is missing, stale or written by other code, or many files changed, the
+build is a full one (still reusing the parse of unchanged files).
+
+>>> import tempfile
+>>> out = tempfile.mkdtemp()
+>>> kg, written = build_into(["seeds"], out)
+>>> kg, written = build_into(["seeds"], out)
+>>> kg.report.files.cached, sorted(written.patched)
+(2, ['graph.graphml', 'graph.json', 'graph.jsonld', 'graph.nt', 'graph.ttl', 'store'])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import secrets
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import networkx as nx
+
+from .blocks import FileIndex
+from .build import Progress, assemble, find_sources, read_files
+from .export import Previous, Written, write_build
+from .identity import ID
+from .merge import identities, link_targets, rank_records, remerge, self_related
+from .model import BuildReport, FileCounts, KnowledgeGraph
+from .rdf import source_iri
+from .read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes
+from .records import ArticleRecord, Diagnostic, FileResult
+
+__all__ = ["CACHE_DIR", "FileState", "State", "build_into"]
+
+#: The folder inside OUT where the build keeps its state.
+CACHE_DIR: Final = ".cache"
+#: Above this share of changed files, a full merge is quicker than working out what changed.
+FULL_MERGE_SHARE: Final = 0.2
+#: A file changed this close (ns) to the time it was looked at may change again unseen: read it next time.
+_RACY_NS: Final = 2_000_000_000
+_PROVIDER: Final = ID + "provider/"
+
+#: A record in short: IRI, aliases, position of the record listing it as related (-1: the file's
+#: main article), named nodes and images its links point at.
+Compact = tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(slots=True)
+class FileState:
+    """What the last build knew of one file."""
+
+    stat: tuple[int, int, int, int] | None  # size, mtime_ns, ctime_ns, inode; None: read it next time
+    digest: str | None
+    source: str | None  # the path as the records name it (None: no article)
+    records: list[Compact]
+    diagnostics: list[Diagnostic]
+
+
+@dataclass(slots=True)
+class State:
+    """The state of the build in an output folder (see the module documentation)."""
+
+    version: str
+    build_id: str
+    order: list[str] = field(default_factory=list)
+    files: dict[str, FileState] = field(default_factory=dict)
+    indexes: dict[str, FileIndex] = field(default_factory=dict)
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the package's code and the versions of what shapes the outputs: any change starts afresh."""
+    h = hashlib.blake2b(digest_size=12)
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".html", ".ttl", ".rq", ".js"):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    for dist in ("networkx", "pyoxigraph", "pyvis", "igraph", "PyYAML"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            h.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+    return f"newsgraph-state-1/{sys.version_info[0]}.{sys.version_info[1]}/{h.hexdigest()}"
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def compact(result: FileResult) -> list[Compact]:
+    """The records of one file in short, in their rank order within the file."""
+    if result.article is None:
+        return []
+    ranked = rank_records([result.article])
+    position = {id(rec): i for i, rec in enumerate(ranked)}
+    parent = [-1] * len(ranked)
+    for i, rec in enumerate(ranked):
+        for rel in rec.related:
+            parent[position[id(rel)]] = i
+    rows: list[Compact] = []
+    for i, rec in enumerate(ranked):
+        named, images = link_targets(rec)
+        rows.append((rec.iri, tuple(rec.same_as), parent[i], named, images))
+    return rows
+
+
+def _file_state(result: FileResult, stat: tuple[int, int, int, int] | None) -> FileState:
+    source = result.article.source if result.article is not None else None
+    return FileState(stat, result.digest, source, compact(result), list(result.diagnostics))
+
+
+class _Store:
+    """The files of the state in ``OUT/.cache``: written atomically, read back only when whole and current."""
+
+    def __init__(self, out: Path) -> None:
+        self.folder = out / CACHE_DIR
+
+    def load(self, name: str) -> object | None:
+        try:
+            with (self.folder / name).open("rb") as fh:
+                value: object = pickle.load(fh)
+                return value
+        except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return None  # no state, an old one, or a broken one: build afresh
+
+    def save(self, name: str, value: object) -> None:
+        path = self.folder / name
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):  # losing the state only costs the next build time
+                tmp.unlink(missing_ok=True)
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            with contextlib.suppress(OSError):
+                (self.folder / name).unlink(missing_ok=True)
+
+
+def _load_state(store: _Store) -> State | None:
+    state = store.load("state.pickle")
+    if not isinstance(state, State) or state.version != code_version():
+        return None
+    return state
+
+
+def build_into(
+    sources: Iterable[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    scheduler: str | None = None,
+    cache: bool = True,
+) -> tuple[KnowledgeGraph, Written]:
+    """Build the graph of ``sources`` and write every output into ``out``, reusing the last build there.
+
+    With ``cache`` false, everything is read and written afresh and no state
+    is kept. Raises :class:`~graph.errors.SourceError` when ``sources`` hold
+    no news file, :class:`~graph.errors.OutputError` when ``out`` cannot be
+    written (the previous outputs stay whole).
+    """
+    started = time.perf_counter()
+    target = Path(out)
+    files, problems = find_sources(sources)
+    names = [os.fspath(f) for f in files]
+    found = time.perf_counter()
+    store = _Store(target)
+    state = _load_state(store) if cache else None
+    graph: nx.MultiDiGraph | None = None
+    if state is not None:
+        loaded = store.load("graph.pickle")
+        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == state.build_id:
+            graph = loaded[1]
+    blobs: dict[str, bytes] = {}
+    if state is not None:
+        loaded_blobs = store.load("records.pickle")
+        if isinstance(loaded_blobs, tuple) and len(loaded_blobs) == 2 and loaded_blobs[0] == state.build_id:
+            blobs = loaded_blobs[1]
+        else:
+            state = None
+    scan_ns = time.time_ns()
+    fresh: dict[str, FileState] = {}
+    todo: list[tuple[str, bytes | FileResult]] = []
+    for name in names:
+        old = state.files.get(name) if state is not None else None
+        try:
+            key: tuple[int, int, int, int] | None = _stat_key(os.stat(name))
+        except OSError:
+            key = None
+        if old is not None and key is not None and old.stat == key and name in blobs:
+            fresh[name] = old
+            continue
+        data = load_bytes(name, max_file_bytes)
+        if isinstance(data, bytes) and old is not None and old.digest == digest(data) and name in blobs:
+            fresh[name] = FileState(key, old.digest, old.source, old.records, old.diagnostics)
+        else:
+            todo.append((name, data))
+    for st in fresh.values():  # racily clean: changed in the same tick as it was looked at
+        if st.stat is not None and max(st.stat[1], st.stat[2]) >= scan_ns - _RACY_NS:
+            st.stat = None
+    changed = {name for name, _ in todo}
+    if state is not None:
+        changed.update(set(state.files) - set(names))
+    incremental = state is not None and graph is not None and len(changed) <= FULL_MERGE_SHARE * max(len(names), 1)
+    if incremental:
+        assert state is not None and graph is not None
+        results = {name: parse_bytes(data, name) if isinstance(data, bytes) else data for name, data in todo}
+    else:
+        to_parse = [name for name, data in todo if isinstance(data, bytes)]
+        parsed = read_files(to_parse, jobs=jobs, progress=progress, max_bytes=max_file_bytes, scheduler=scheduler)
+        results = dict(zip(to_parse, parsed, strict=True))
+        results.update({name: data for name, data in todo if isinstance(data, FileResult)})
+    stats = {name: key for name, key in _stats(results, scan_ns)}
+    for name, result in results.items():
+        fresh[name] = _file_state(result, stats.get(name))
+        blobs[name] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    for name in set(blobs) - set(names):
+        del blobs[name]
+    read_done = time.perf_counter()
+    timings = {"find": found - started, "read": read_done - found}
+    new_state = State(code_version(), secrets.token_hex(8), names, fresh, {})
+    if incremental:
+        assert state is not None and graph is not None
+        kg, keys = _remerge(state, new_state, graph, changed, results, blobs, problems)
+        kg.report.timings.update(timings)
+        kg.report.timings["merge"] = time.perf_counter() - read_done
+        previous: Previous | None = Previous(target, keys, dict(state.indexes))
+    else:
+        ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
+        kg = assemble(ordered, problems, timings=timings)
+        previous = None
+    kg.report.files.cached = len(names) - len([n for n in results if n in set(names)])
+    store.drop("state.pickle")  # until the outputs and the state agree again
+    layout = store.folder / "layout.pickle" if cache else None
+    written = write_build(kg, target, progress=progress, jobs=jobs, previous=previous, layout_cache=layout)
+    if cache:
+        new_state.indexes = dict(written.indexes)
+        store.save("records.pickle", (new_state.build_id, blobs))
+        store.save("graph.pickle", (new_state.build_id, kg.graph))
+        store.save("state.pickle", new_state)
+    return kg, written
+
+
+def _stats(results: dict[str, FileResult], scan_ns: int) -> Iterable[tuple[str, tuple[int, int, int, int] | None]]:
+    for name in results:
+        try:
+            key = _stat_key(os.stat(name))
+        except OSError:
+            yield name, None
+            continue
+        yield name, (None if max(key[1], key[2]) >= scan_ns - _RACY_NS else key)
+
+
+def _ranked(state: State) -> list[tuple[tuple[int, int, int], str, int, Compact]]:
+    """Every record of ``state`` with its rank key, in rank order: main articles by file, then the rest."""
+    rows: list[tuple[tuple[int, int, int], str, int, Compact]] = []
+    for f, name in enumerate(state.order):
+        for pos, rec in enumerate(state.files[name].records):
+            rows.append(((0 if pos == 0 else 1, f, pos), name, pos, rec))
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def _remerge(
+    old: State,
+    new: State,
+    graph: nx.MultiDiGraph,
+    changed: set[str],
+    results: dict[str, FileResult],
+    blobs: dict[str, bytes],
+    problems: Sequence[Diagnostic],
+) -> tuple[KnowledgeGraph, set[str]]:
+    """Bring ``graph`` (the last build's) up to date with ``new``; return it and the keys whose blocks changed."""
+    old_ranked, new_ranked = _ranked(old), _ranked(new)
+    old_of = identities([(rec[0], rec[1]) for *_, rec in old_ranked])
+    new_of = identities([(rec[0], rec[1]) for *_, rec in new_ranked])
+    moved = {iri for iri in old_of.keys() | new_of.keys() if old_of.get(iri) != new_of.get(iri)}
+    dirty: set[str] = set()
+    for state, node_of in ((old, old_of), (new, new_of)):
+        for name in changed:
+            entry = state.files.get(name)
+            for iri, _, _, named, images in entry.records if entry is not None else ():
+                dirty.add(node_of[iri])
+                dirty.update(named)
+                dirty.update(images)
+    for iri in moved:
+        for node_of in (old_of, new_of):
+            if iri in node_of:
+                dirty.add(node_of[iri])
+    if moved:  # a related link whose target moved belongs to the article listing it
+        for ranked, node_of, state in ((old_ranked, old_of, old), (new_ranked, new_of, new)):
+            for _, name, _, rec in ranked:
+                if rec[0] in moved and rec[2] >= 0:
+                    dirty.add(node_of[state.files[name].records[rec[2]][0]])
+    articles = set(new_of.values()) & dirty
+    article_refs: list[tuple[str, int]] = []
+    link_refs: dict[str, list[tuple[str, int]]] = {}
+    as_image: set[str] = set()
+    for _, name, pos, (iri, _, _, named, images) in new_ranked:
+        if new_of[iri] in articles:
+            article_refs.append((name, pos))
+        for target in (*named, *images):
+            if target in dirty and target not in articles:
+                link_refs.setdefault(target, []).append((name, pos))
+        as_image.update(t for t in images if t in dirty)
+    wanted = set(article_refs)
+    for target, refs in link_refs.items():
+        # Only the first record makes a named node; outlets (their logos and owners) and images take from all.
+        wanted.update(refs if target in as_image or target.startswith(_PROVIDER) else refs[:1])
+    cache: dict[str, list[ArticleRecord]] = {}
+
+    def record(name: str, pos: int) -> ArticleRecord:
+        recs = cache.get(name)
+        if recs is None:
+            result = results.get(name)
+            if result is None:
+                result = pickle.loads(blobs[name])
+            assert result.article is not None
+            recs = cache[name] = rank_records([result.article])
+        return recs[pos]
+
+    rank = {(name, pos): key for key, name, pos, _ in new_ranked}
+    article_records = [record(*ref) for ref in sorted(article_refs, key=rank.__getitem__)]
+    link_records = [record(*ref) for ref in sorted(wanted, key=rank.__getitem__)]
+    remerge(graph, dirty, article_records, link_records, new_of)
+    report = BuildReport(files=FileCounts(seen=len(new.order)))
+    report.diagnostics.extend(problems)
+    notes: list[Diagnostic] = []
+    children: dict[tuple[str, int], list[int]] = {}
+    for name in new.order:
+        entry = new.files[name]
+        report.diagnostics.extend(entry.diagnostics)
+        if entry.records:
+            report.files.built += 1
+        else:
+            report.files.failed += 1
+        for pos, rec in enumerate(entry.records):
+            if rec[2] >= 0:
+                children.setdefault((name, rec[2]), []).append(pos)
+    for _, name, pos, rec in new_ranked:
+        entry = new.files[name]
+        for child in children.get((name, pos), ()):
+            node = new_of[rec[0]]
+            if new_of[entry.records[child][0]] == node:
+                assert entry.source is not None
+                notes.append(self_related(entry.source, node))
+    report.diagnostics.extend(notes)
+    report.count(graph)
+    keys = set(dirty)
+    for state in (old, new):
+        for name in changed:
+            entry = state.files.get(name)
+            if entry is not None and entry.source is not None:
+                keys.add(source_iri(entry.source))
+    return KnowledgeGraph(graph, report), keys
