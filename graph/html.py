@@ -13,6 +13,10 @@ How it stays fast, safe and readable:
   out by igraph's Fruchterman-Reingold and placed without overlap; seeded, so
   the same input gives a byte-identical page) and the page draws them with
   physics off; node and edge lists are JSON put into the template directly.
+  Everything is taken in a fixed order (nodes and links by IRI or by their
+  place in the view), so a graph gives the same page whatever order its
+  nodes and edges were added in; ``layout_cache`` (:func:`render_html`)
+  keeps the last layout in a file and reuses it while its input is unchanged.
 - vis-network and every script and style are in-line; a
   Content-Security-Policy allows only the page's own scripts (by hash) and
   no request at all, so it opens from ``file://`` offline.
@@ -44,6 +48,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable
@@ -117,6 +122,10 @@ _LABEL: Final = 48
 _UNSAFE_URL_CHAR: Final = re.compile(
     r'[\s\x00-\x1f"<>\\\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
 )
+#: An ASCII ``http(s)://host`` start whose host (up to ``/``, ``?``, ``#`` or the end) has no brackets:
+#: urlsplit takes its scheme and host as they are and raises nothing (its errors are about brackets
+#: and non-ASCII hosts), so such a URL is kept without calling it.
+_PLAIN_WEB_URL: Final = re.compile(r"https?://[^/?#\[\]]+(?:[/?#]|\Z)", re.IGNORECASE | re.ASCII)
 _SLOT_RE: Final = re.compile(r"/\*NG:(\w+)\*/")
 _SCRIPT_RE: Final = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 
@@ -213,17 +222,21 @@ def _as_date(value: date | datetime | str | None, option: str) -> date | None:
 
 def _find_article(kg: KnowledgeGraph, url: str, option: str) -> str:
     g = kg.graph
-    wanted = {url, url.strip()}
-    for exact in (False, True):
-        canon = canonical_url(url.strip(), exact=exact)
-        if canon:
-            wanted.add(canon)
+    # Tried in this order (a list, not a set: a set of strings iterates in a different order in each process).
+    candidates = [url, url.strip(), *(canonical_url(url.strip(), exact=exact) for exact in (False, True))]
+    wanted = list(dict.fromkeys(c for c in candidates if c))
     for node in wanted:
         if node in g and g.nodes[node].get("kind") == "article":
             return node
-    for node, data in kg.nodes("article"):
-        if data.get("url") in wanted or wanted.intersection(data.get("same_as") or ()):
-            return node
+    # The same page under another URL: the first by IRI, whatever order the nodes were added in.
+    urls = set(wanted)
+    found = [
+        node
+        for node, data in kg.nodes("article")
+        if data.get("url") in urls or not urls.isdisjoint(data.get("same_as") or ())
+    ]
+    if found:
+        return min(found)
     raise ViewError(
         f"{option}: no article has the URL {url!r}; "
         "give an article's webUrl as in its file (try 'newsgraph query' to list URLs)"
@@ -273,33 +286,60 @@ def _story(g: nx.MultiDiGraph, start: str) -> set[str]:
     return seen
 
 
-def _kind(g: nx.MultiDiGraph, node: str) -> str:
-    return str(g.nodes[node].get("kind", ""))
+# The loops below that run once per node or edge of the whole graph read networkx's own dicts
+# (``_node``, ``_succ``: node → attributes, node → successor → key → attributes; the data structure
+# networkx documents for subclasses) rather than its views, which build a view object per lookup and
+# took 5 to 10 times as long on the shared corpus.
 
 
-def _neighbours(g: nx.MultiDiGraph, node: str) -> Iterable[str]:
-    yield from g.successors(node)
-    yield from g.predecessors(node)
+def _kinds(g: nx.MultiDiGraph) -> dict[str, str]:
+    """node → its kind (``""`` when it has none), for every node: one walk instead of a lookup per use."""
+    return {node: str(data.get("kind", "")) for node, data in g._node.items()}
 
 
-def _context(g: nx.MultiDiGraph, article: str) -> list[str]:
-    """The non-article nodes drawn with an article: outlet, topics, tags, authors."""
-    return [n for n in g.successors(article) if _kind(g, n) in SHOWN_KINDS and _kind(g, n) != "article"]
+#: Kinds drawn with an article as its context.
+_CONTEXT_KINDS: Final = frozenset(SHOWN_KINDS) - {"article"}
+
+
+def _neighbours(g: nx.MultiDiGraph, node: str) -> list[str]:
+    """The nodes linked to ``node`` either way, once each, by IRI (not in the order the edges were added)."""
+    return sorted(set(g.successors(node)).union(g.predecessors(node)))
+
+
+def _contexts(g: nx.MultiDiGraph, articles: Iterable[str], kinds: dict[str, str]) -> dict[str, list[str]]:
+    """article → the non-article nodes drawn with it (outlet, topics, tags, authors), by IRI.
+
+    Sorted, so the page does not depend on the order the edges were added in.
+    """
+    succ = g._succ
+    return {a: sorted([n for n in succ[a] if kinds[n] in _CONTEXT_KINDS]) for a in articles}
 
 
 def _related_degrees(g: nx.MultiDiGraph) -> Counter[str]:
     """node → number of related links (in and out), in one walk over the edges."""
     counts: Counter[str] = Counter()
-    for u, v, rel in g.edges(data="relation"):
-        if rel == "related":
-            counts[u] += 1
-            counts[v] += 1
+    for u, nbrs in g._succ.items():
+        for v, keys in nbrs.items():
+            for data in keys.values():
+                if data.get("relation") == "related":
+                    counts[u] += 1
+                    counts[v] += 1
     return counts
 
 
-def _importance(g: nx.MultiDiGraph, node: str, related: Counter[str]) -> float:
-    data = g.nodes[node]
-    score = 10.0 * related[node]
+def _related_count(g: nx.MultiDiGraph, node: str) -> int:
+    """The related links of ``node``, in and out: its count in :func:`_related_degrees`, for one node."""
+    return sum(
+        1
+        for adjacent in (g._succ[node], g._pred[node])
+        for keys in adjacent.values()
+        for data in keys.values()
+        if data.get("relation") == "related"
+    )
+
+
+def _importance(data: dict[str, Any], related: int) -> float:
+    score = 10.0 * related
     for key in ("heat", "quality"):
         value = data.get(key)
         if isinstance(value, (int, float)):
@@ -355,7 +395,8 @@ def select_view(
         raise ViewError(f"--depth must be 0 or more, not {depth}")
     g = kg.graph
     first, last = _as_date(since, "--since"), _as_date(until, "--until")
-    articles = {n for n, _ in kg.nodes("article")}
+    kinds = _kinds(g)
+    articles = {n for n, kind in kinds.items() if kind == "article"}
     titles: list[str] = []
     distance: dict[str, int] = {}
     center: str | None = None
@@ -374,14 +415,14 @@ def select_view(
             node = todo.popleft()
             if distance[node] >= depth:
                 continue
-            if node != center and _kind(g, node) in ("topic", "tag") and _share(g, node, n_articles) >= HUB_SHARE:
+            if node != center and kinds[node] in ("topic", "tag") and _share(g, kinds, node, n_articles) >= HUB_SHARE:
                 continue
             for other in _neighbours(g, node):
-                if other not in distance and _kind(g, other) in SHOWN_KINDS:
+                if other not in distance and kinds[other] in SHOWN_KINDS:
                     distance[other] = distance[node] + 1
                     todo.append(other)
-        articles &= {n for n in distance if _kind(g, n) == "article"}
-        extra = {n for n in distance if _kind(g, n) != "article"}
+        articles &= {n for n in distance if kinds[n] == "article"}
+        extra = {n for n in distance if kinds[n] != "article"}
         titles.append(f"around {g.nodes[center].get('label', center)!r} (depth {depth})")
     if topic is not None:
         concepts = _find_concepts(kg, topic)
@@ -396,30 +437,34 @@ def select_view(
         titles.append(f"published {first or '…'} to {last or '…'}")
 
     related = _related_degrees(g)
+    data = g._node
 
     def rank(node: str) -> tuple[int, int, float, str]:
         in_story = 0 if related[node] else 1
-        return (distance.get(node, 0), in_story, -_importance(g, node, related), node)
+        return (distance.get(node, 0), in_story, -_importance(data[node], related[node]), node)
 
     ordered = sorted(articles | {n for n in extra if n not in articles}, key=rank)
+    contexts = _contexts(g, articles, kinds)
     wanted: set[str] = set(ordered)
-    for a in articles:
-        wanted.update(_context(g, a))
+    for context in contexts.values():
+        wanted.update(context)
     picked: dict[str, None] = {}
     if center is not None and center in wanted:
         picked[center] = None
     for node in ordered:
-        need = [n for n in ([node, *_context(g, node)] if node in articles else [node]) if n not in picked]
+        need = [n for n in ([node, *contexts[node]] if node in articles else [node]) if n not in picked]
         if len(picked) + len(need) <= max_nodes:
             picked.update(dict.fromkeys(need))
     nodes = list(picked)
-    counts = Counter(_kind(g, n) for n in nodes)
-    missing = Counter(_kind(g, n) for n in wanted if n not in picked)
+    counts = Counter(kinds[n] for n in nodes)
+    missing = Counter(kinds[n] for n in wanted if n not in picked)
     n_articles = max(1, counts["article"])
     hubs = [
         n
         for n in nodes
-        if _kind(g, n) in ("topic", "tag") and counts["article"] >= 4 and _share(g, n, n_articles, picked) >= HUB_SHARE
+        if kinds[n] in ("topic", "tag")
+        and counts["article"] >= 4
+        and _share(g, kinds, n, n_articles, picked) >= HUB_SHARE
     ]
     return View(
         nodes=nodes,
@@ -433,12 +478,12 @@ def select_view(
     )
 
 
-def _share(g: nx.MultiDiGraph, node: str, n_articles: int, among: Iterable[str] | None = None) -> float:
-    linked = [a for a in g.predecessors(node) if _kind(g, a) == "article"]
-    if among is not None:
-        pool = among if isinstance(among, (set, dict)) else set(among)
-        linked = [a for a in linked if a in pool]
-    return len(linked) / n_articles
+def _share(
+    g: nx.MultiDiGraph, kinds: dict[str, str], node: str, n_articles: int, among: dict[str, None] | None = None
+) -> float:
+    """The share of ``n_articles`` that link to ``node`` (counting only those in ``among`` when given)."""
+    linked = sum(1 for a in g.predecessors(node) if kinds[a] == "article" and (among is None or a in among))
+    return linked / n_articles
 
 
 def _in_range(value: Any, first: date | None, last: date | None) -> bool:
@@ -459,6 +504,8 @@ def _safe_url(value: Any) -> str | None:
     """
     if not isinstance(value, str) or _UNSAFE_URL_CHAR.search(value):
         return None
+    if value.isascii() and _PLAIN_WEB_URL.match(value):
+        return value  # what urlsplit would accept, known without it (a large page has thousands of URLs)
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -473,61 +520,57 @@ def _clip(text: Any, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """vis-network node and edge lists (positions included) and the page's metadata."""
-    from .layout import story_layout
+def _page_data(
+    kg: KnowledgeGraph, view: View, layout_cache: str | os.PathLike[str] | None = None
+) -> tuple[list[dict[str, Any]], list[tuple[int, int, str, bool]], dict[str, Any]]:
+    """vis-network's node list (positions included), the edges as ``(from, to, relation, hidden)``
+    rows (see :func:`_edge_dicts`) and the page's metadata.
 
+    ``layout_cache``: see :func:`render_html`.
+    """
     g = kg.graph
     index = {node: i for i, node in enumerate(view.nodes)}
+    attributes = g._node
+    kinds = {node: str(attributes[node].get("kind", "")) for node in view.nodes}
     hubs = set(view.hubs)
     quiet = view.counts.get("article", 0) > QUIET_ARTICLES
     articles_of: Counter[str] = Counter()
-    edges: list[dict[str, Any]] = []
+    edges: list[tuple[int, int, str, bool]] = []
     drawn = nx.Graph()
-    rim = [n for n in view.nodes if quiet and n not in hubs and _kind(g, n) in ("topic", "tag")]
+    rim = [n for n in view.nodes if quiet and n not in hubs and kinds[n] in ("topic", "tag")]
     on_rim = set(rim)
-    related = _related_degrees(g)
     drawn.add_nodes_from(n for n in view.nodes if n not in hubs and n not in rim)
     weights: dict[tuple[Hashable, Hashable], float] = {}
     story_links: list[tuple[str, str]] = []
     anchors: dict[Hashable, Hashable] = {}
     filters: dict[str, list[int]] = {}
     outlets: dict[str, list[int]] = {}
-    for u, v, rel in g.edges(view.nodes, data="relation"):
-        if v not in index:
-            continue
+    links: list[tuple[str, str]] = []
+    for u, v, rel in _view_edges(g, view.nodes, index):
         if rel in ("about", "tagged"):
             filters.setdefault(u, []).append(index[v])
         if rel == "published_by":
             outlets.setdefault(u, []).append(index[v])
-        if _kind(g, u) == "article" and _kind(g, v) != "article":
+        if kinds[u] == "article" and kinds[v] != "article":
             articles_of[v] += 1
         if rel not in EDGE_STYLE or v in hubs or u in hubs:
             continue
-        colour, width, _ = EDGE_STYLE[rel]
-        edge: dict[str, Any] = {
-            "id": len(edges),
-            "from": index[u],
-            "to": index[v],
-            "rel": rel,
-            "width": width,
-            "color": {"color": colour, "opacity": 0.9 if rel == "related" else 0.35},
-        }
-        edges.append(edge)
-        if v in on_rim:
-            edge["hidden"] = True  # shown when the topic or one of its articles is selected
+        hidden = v in on_rim  # shown when the topic or one of its articles is selected
+        edges.append((index[u], index[v], rel, hidden))
+        if hidden:
             continue
-        drawn.add_edge(u, v)
+        links.append((u, v))
         weights[(u, v)] = 1.5 if rel == "related" else 1.0
         if rel == "related":
             story_links.append((u, v))
         elif rel == "published_by":
             anchors.setdefault(u, v)
+    drawn.add_edges_from(links)
     # A topic or tag shared by many articles pulls each of them weakly, so it does not gather one blob.
-    for u, v in weights:
-        if _kind(g, str(v)) in ("topic", "tag"):
-            weights[(u, v)] = 0.5 / (1.0 + math.log1p(articles_of[str(v)]))
-    pos: dict[Any, tuple[float, float]] = dict(story_layout(drawn, weights, related=story_links, anchors=anchors))
+    for link in weights:
+        if kinds[str(link[1])] in ("topic", "tag"):
+            weights[link] = 0.5 / (1.0 + math.log1p(articles_of[str(link[1])]))
+    pos = _positions(drawn, weights, story_links, anchors, layout_cache)
     xs = [x for x, _ in pos.values()] or [0.0]
     ys = [y for _, y in pos.values()] or [0.0]
     pos.update(_rim(g, rim, pos))
@@ -535,8 +578,8 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
     hub_step = (max(xs) - min(xs)) / max(1, len(hubs))
     nodes: list[dict[str, Any]] = []
     for i, node in enumerate(view.nodes):
-        data = g.nodes[node]
-        kind = _kind(g, node)
+        data = attributes[node]
+        kind = kinds[node]
         label = str(data.get("label") or data.get("name") or node)
         item: dict[str, Any] = {"id": i, "label": _clip(label, _LABEL), "group": kind, "k": kind}
         if node in hubs:
@@ -547,7 +590,7 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
             x, y = pos[node]
         item["x"], item["y"] = x, y
         if kind == "article":
-            rel = related[node]
+            rel = _related_count(g, node)
             item["size"] = 7 + 4 * min(rel, 5)
             item["t"] = _clip(data.get("title") or label, 300)
             item["e"] = _clip(data.get("excerpt"), _EXCERPT)
@@ -600,6 +643,157 @@ def _page_data(kg: KnowledgeGraph, view: View) -> tuple[list[dict[str, Any]], li
     return nodes, edges, meta
 
 
+# --------------------------------------------------------------------------- the layout memo
+
+#: First field of a layout memo file; a file without it is not ours and is ignored.
+_MEMO_FORMAT: Final = "newsgraph-layout-memo/1"
+
+
+@functools.cache
+def _layout_version() -> str:
+    """What decides the layout besides its input: the memo format, a digest of ``layout.py``'s source,
+    igraph's core version and Python's version. A memo made under another version is never used.
+    """
+    from . import layout
+
+    source = hashlib.blake2b(Path(layout.__file__).read_bytes(), digest_size=16).hexdigest()
+    core = getattr(layout._igraph_core(), "__igraph_version__", "?")
+    return f"{_MEMO_FORMAT} layout.py:{source} igraph:{core} python:{'.'.join(map(str, sys.version_info[:2]))}"
+
+
+def _layout_key(
+    nodes: list[Hashable],
+    drawn: nx.Graph,
+    weights: dict[tuple[Hashable, Hashable], float],
+    related: list[tuple[str, str]],
+    anchors: dict[Hashable, Hashable],
+) -> str:
+    """A digest of everything :func:`graph.layout.story_layout` is given (``nodes`` is ``drawn``'s
+    nodes), in the order it is given; links are spelled by node number, which is quicker to hash.
+
+    Raises (KeyError) when a link names a node that is not drawn: there is then no memo.
+    """
+    at = {node: i for i, node in enumerate(nodes)}
+    payload = [
+        _layout_version(),
+        nodes,
+        [at[n] for edge in drawn.edges() for n in edge],
+        [x for (u, v), w in weights.items() for x in (at[u], at[v], w)],
+        [at[n] for link in related for n in link],
+        [at[n] for link in anchors.items() for n in link],
+    ]
+    return hashlib.blake2b(json.dumps(payload).encode("ascii"), digest_size=32).hexdigest()
+
+
+def _memo_load(path: str | os.PathLike[str], key: str, nodes: list[Hashable]) -> dict[Any, tuple[float, float]] | None:
+    """The positions a memo file holds for ``key``, or None: a missing, unreadable, corrupt, foreign or
+    stale file is a miss, never an error."""
+    try:
+        with open(path, "rb") as handle:
+            memo = json.loads(handle.read())
+        if not isinstance(memo, dict) or memo.get("format") != _MEMO_FORMAT or memo.get("key") != key:
+            return None
+        rows = memo.get("positions")
+        if not isinstance(rows, list) or len(rows) != len(nodes):
+            return None
+        pos: dict[Any, tuple[float, float]] = {}
+        for row in rows:
+            i, x, y = row
+            if type(i) is not int or not 0 <= i < len(nodes) or type(x) is not float or type(y) is not float:
+                return None
+            pos[nodes[i]] = (x, y)
+        return pos if len(pos) == len(nodes) else None
+    except Exception:  # whatever is wrong with the file, the layout is computed instead
+        return None
+
+
+def _memo_save(
+    path: str | os.PathLike[str], key: str, nodes: list[Hashable], pos: dict[Any, tuple[float, float]]
+) -> None:
+    """Replace the memo file with ``key`` → ``pos`` (atomically: a temporary file beside it, then
+    ``os.replace``). A memo that cannot be written is skipped: the page does not depend on it."""
+    try:
+        index = {node: i for i, node in enumerate(nodes)}
+        rows = [[index[node], x, y] for node, (x, y) in pos.items()]
+        if len(rows) != len(nodes) or not all(type(x) is float and type(y) is float for _, x, y in rows):
+            return  # not something _memo_load would give back exactly
+        text = json.dumps({"format": _MEMO_FORMAT, "key": key, "positions": rows}, separators=(",", ":"))
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except Exception:  # a full disk or a read-only folder costs the next page a layout, nothing more
+        return
+
+
+def _positions(
+    drawn: nx.Graph,
+    weights: dict[tuple[Hashable, Hashable], float],
+    related: list[tuple[str, str]],
+    anchors: dict[Hashable, Hashable],
+    layout_cache: str | os.PathLike[str] | None,
+) -> dict[Any, tuple[float, float]]:
+    """:func:`graph.layout.story_layout` of the drawn graph, taken from the memo file ``layout_cache``
+    when it holds the positions for this very input, and saved there when it does not."""
+    from .layout import story_layout
+
+    if layout_cache is None:
+        return dict(story_layout(drawn, weights, related=related, anchors=anchors))
+    nodes = list(drawn.nodes)
+    try:
+        key: str | None = _layout_key(nodes, drawn, weights, related, anchors)
+    except Exception:  # an input the digest cannot spell (a node id JSON cannot write): no memo
+        key = None
+    if key is not None:
+        hit = _memo_load(layout_cache, key, nodes)
+        if hit is not None:
+            return hit
+    pos = dict(story_layout(drawn, weights, related=related, anchors=anchors))
+    if key is not None:
+        _memo_save(layout_cache, key, nodes, pos)
+    return pos
+
+
+# --------------------------------------------------------------------------- edges of a view
+
+
+def _edge_key_order(key: Any) -> tuple[str, str]:
+    """A sort key for edge keys (relations, or anything a caller used): never compares unlike types."""
+    return (type(key).__name__, str(key))
+
+
+def _view_edges(g: nx.MultiDiGraph, nodes: list[str], index: dict[str, int]) -> list[tuple[str, str, Any]]:
+    """``(u, v, relation)`` for the edges between the view's nodes, by ``u``'s then ``v``'s place in the
+    view, then by key: the same list whatever order the graph's nodes and edges were added in."""
+    succ = g._succ
+    place = index.get
+    found: list[tuple[str, str, Any]] = []
+    for u in nodes:
+        row: list[tuple[int, str, Any]] = []
+        for v, keys in succ[u].items():
+            j = place(v)
+            if j is None:
+                continue
+            if len(keys) == 1:
+                row.extend((j, v, data.get("relation")) for data in keys.values())
+            else:
+                row.extend((j, v, keys[k].get("relation")) for k in sorted(keys, key=_edge_key_order))
+        if len(row) > 1:
+            row.sort(key=_first)  # stable: the edges of one pair stay in key order
+        found.extend((u, v, rel) for _, v, rel in row)
+    return found
+
+
+def _first(row: tuple[int, str, Any]) -> int:
+    return row[0]
+
+
 def _rim(g: nx.MultiDiGraph, rim: list[str], pos: dict[Any, tuple[float, float]]) -> dict[str, tuple[float, float]]:
     """Topics and tags of a large view, on a circle around the picture, each near its articles' side."""
     if not rim:
@@ -609,8 +803,9 @@ def _rim(g: nx.MultiDiGraph, rim: list[str], pos: dict[Any, tuple[float, float]]
     angles = []
     for node in rim:
         points = [pos[a] for a in g.predecessors(node) if a in pos]
-        cx = sum(x for x, _ in points) / len(points) if points else 0.0
-        cy = sum(y for _, y in points) / len(points) if points else 0.0
+        # fsum is exactly rounded, so the centre does not depend on the order of the predecessors.
+        cx = math.fsum(x for x, _ in points) / len(points) if points else 0.0
+        cy = math.fsum(y for _, y in points) / len(points) if points else 0.0
         angles.append((math.atan2(cy, cx), node))
     angles.sort()
     step = 2 * math.pi / len(rim)
@@ -701,11 +896,78 @@ def _json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
 
 
-def render_html(kg: KnowledgeGraph, view: View | None = None) -> str:
+def _edge_dicts(rows: Iterable[tuple[int, int, str, bool]]) -> list[dict[str, Any]]:
+    """vis-network's edge objects for ``(from, to, relation, hidden)`` rows, numbered in order.
+
+    >>> edge = _edge_dicts([(3, 1, "about", True)])[0]
+    >>> edge["id"], edge["from"], edge["to"], edge["color"], edge["hidden"]
+    (0, 3, 1, {'color': '#59a14f', 'opacity': 0.35}, True)
+    """
+    edges: list[dict[str, Any]] = []
+    for i, (a, b, rel, hidden) in enumerate(rows):
+        colour, width, _ = EDGE_STYLE[rel]
+        edge: dict[str, Any] = {
+            "id": i,
+            "from": a,
+            "to": b,
+            "rel": rel,
+            "width": width,
+            "color": {"color": colour, "opacity": 0.9 if rel == "related" else 0.35},
+        }
+        if hidden:
+            edge["hidden"] = True
+        edges.append(edge)
+    return edges
+
+
+@functools.cache
+def _edge_tails() -> dict[tuple[str, bool], str]:
+    """(relation, hidden) → the JSON of an edge object after its ``"to"``, as :func:`_json` writes it."""
+    tails: dict[tuple[str, bool], str] = {}
+    for rel in EDGE_STYLE:
+        for hidden in (False, True):
+            (edge,) = _edge_dicts([(0, 0, rel, hidden)])
+            text = _json(edge)
+            head = '{"id": 0, "from": 0, "to": 0, '
+            if not text.startswith(head):  # pragma: no cover - guards a change to _edge_dicts
+                raise OutputError(f"an edge's JSON does not start as expected: {text[:60]}")
+            tails[(rel, hidden)] = text[len(head) :]
+    return tails
+
+
+def _edges_json(rows: list[tuple[int, int, str, bool]]) -> str:
+    """``_json(_edge_dicts(rows))``, the same text, written directly: the edges are most of a large
+    page's JSON and all of one shape, so this is several times faster than encoding dicts.
+
+    >>> rows = [(0, 1, rel, hidden) for rel in EDGE_STYLE for hidden in (False, True)]
+    >>> _edges_json(rows) == _json(_edge_dicts(rows)), _edges_json([]) == _json([])
+    (True, True)
+    """
+    tails = _edge_tails()
+    parts = [
+        f'{{"id": {i}, "from": {a}, "to": {b}, {tails[(rel, hidden)]}' for i, (a, b, rel, hidden) in enumerate(rows)
+    ]
+    return "[" + ", ".join(parts) + "]"
+
+
+def render_html(
+    kg: KnowledgeGraph, view: View | None = None, *, layout_cache: str | os.PathLike[str] | None = None
+) -> str:
     """The explorer page for ``view`` (default: :func:`select_view` with its defaults), as HTML text.
 
     The template's data slots are filled with JSON in one pass (text from the
     news files never lands where a later replacement could see it).
+
+    The page depends only on the graph's content, not on the order its nodes
+    and edges were added in: a graph updated in place gives the same bytes as
+    a clean build of the same graph.
+
+    ``layout_cache`` is a file that memoizes the layout, the costly part of a
+    large page: it holds the positions of the last layout with a digest of its
+    input (and of the layout code); when the input is the same they are used,
+    otherwise the layout is computed and the file replaced. A missing, corrupt
+    or foreign file, or one that cannot be written, only means computing. The
+    page is the same bytes with or without it.
 
     >>> import graph
     >>> text = render_html(graph.build(["seeds"]))
@@ -713,10 +975,10 @@ def render_html(kg: KnowledgeGraph, view: View | None = None) -> str:
     True
     """
     view = view if view is not None else select_view(kg)
-    nodes, edges, meta = _page_data(kg, view)
-    data = {"nodes": nodes, "edges": edges, "meta": meta, "options": _options()}
+    nodes, edges, meta = _page_data(kg, view, layout_cache)
+    data = {"nodes": _json(nodes), "edges": _edges_json(edges), "meta": _json(meta), "options": _json(_options())}
     parts = _skeleton()
-    return "".join(_json(data[part]) if i % 2 else part for i, part in enumerate(parts))
+    return "".join(data[part] if i % 2 else part for i, part in enumerate(parts))
 
 
 def explore(kg: KnowledgeGraph, **filters: Any) -> Page:
@@ -760,9 +1022,12 @@ def write_html(kg: KnowledgeGraph, path: str | os.PathLike[str], **filters: Any)
     return page.view
 
 
-def write_graph_html(kg: KnowledgeGraph, path: Path) -> None:
-    """The ``graph.html`` writer of a build (:data:`graph.export.WRITERS`): the default view."""
-    path.write_text(render_html(kg), encoding="utf-8")
+def write_graph_html(kg: KnowledgeGraph, path: Path, *, layout_cache: str | os.PathLike[str] | None = None) -> None:
+    """The ``graph.html`` writer of a build (:data:`graph.export.WRITERS`): the default view.
+
+    ``layout_cache``: a layout memo file, as for :func:`render_html`.
+    """
+    path.write_text(render_html(kg, layout_cache=layout_cache), encoding="utf-8")
 
 
 def write_view(out: str | os.PathLike[str], path: str | os.PathLike[str], **filters: Any) -> View:

@@ -85,7 +85,9 @@ def layout(
     Parameters
     ----------
     g
-        Any networkx graph; directions and parallel edges are ignored.
+        Any networkx graph; directions and parallel edges are ignored, and so
+        is the order of its edges (the order of its nodes matters: it numbers
+        them for the start positions).
     weights
         ``(u, v) → attraction`` (default 1); heavier edges pull harder.
     spacing
@@ -111,27 +113,39 @@ def layout(
     index = {node: i for i, node in enumerate(nodes)}
     pairs: dict[tuple[int, int], float] = {}
     for u, v in g.edges():
-        if u == v:
-            continue
         a, b = sorted((index[u], index[v]))
-        w = 1.0
-        if weights is not None:
-            w = weights.get((u, v), weights.get((v, u), 1.0))
-        pairs[(a, b)] = max(pairs.get((a, b), 0.0), w)
+        if a == b:
+            continue
+        pairs[(a, b)] = max(pairs.get((a, b), 0.0), _weight(weights, nodes[a], nodes[b]))
+    # Edges by node index, not in the order they were added: igraph sums forces edge by edge, and
+    # a float sum depends on its order.
+    edges = sorted(pairs)
     rng = random.Random(seed)
     side = math.sqrt(n)
     start = [[rng.random() * side, rng.random() * side] for _ in range(n)]
-    ig = core.GraphBase(n, list(pairs), False)
+    ig = core.GraphBase(n, edges, False)
     # igraph draws its random numbers from Python's ``random`` module unless told otherwise: a
     # generator of our own, seeded, makes the same graph give the same picture in every run.
     core.set_random_number_generator(random.Random(seed))
     try:
         coords = ig.layout_fruchterman_reingold(
-            weights=list(pairs.values()) or None, niter=iterations, seed=start, grid=n > 1000
+            weights=[pairs[e] for e in edges] or None, niter=iterations, seed=start, grid=n > 1000
         )
     finally:
         core.set_random_number_generator(random)
     return _scaled(nodes, coords, spacing)
+
+
+def _weight(weights: Mapping[tuple[Hashable, Hashable], float] | None, first: Hashable, second: Hashable) -> float:
+    """The weight of the edge between ``first`` and ``second`` (the one that comes first in the graph's
+    node order), looked up either way round, that way first; 1 when it has none.
+
+    >>> _weight({("b", "a"): 2.0}, "a", "b"), _weight({("a", "b"): 3.0, ("b", "a"): 2.0}, "a", "b"), _weight(None, 1, 2)
+    (2.0, 3.0, 1.0)
+    """
+    if weights is None:
+        return 1.0
+    return weights.get((first, second), weights.get((second, first), 1.0))
 
 
 def _scaled(nodes: list[Hashable], coords: list[list[float]], spacing: float) -> dict[Hashable, Position]:
@@ -235,7 +249,8 @@ def story_layout(
     out together by :func:`layout` (edges between blocks add up) and pushed
     apart until no two overlap. So a large story is readable and a dense
     centre cannot form, and the force layout handles a few blocks instead of
-    thousands of nodes.
+    thousands of nodes. As with :func:`layout`, the order of ``g``'s nodes
+    matters and the order of its edges does not.
 
     >>> import networkx as nx
     >>> g = nx.Graph([("a1", "a2"), ("a2", "a3"), ("a1", "o1"), ("a2", "o2"), ("a3", "o1"), ("b", "o1")])
@@ -260,14 +275,16 @@ def story_layout(
             continue
         blocks.append(_block([node, *lone.get(node, [])], lone_gap, gap / 2))
     block_of = {m: i for i, block in enumerate(blocks) for m in block.members}
-    summed: dict[tuple[Hashable, Hashable], float] = {}
+    order = {node: i for i, node in enumerate(nodes)}
+    parts: dict[tuple[int, int], list[float]] = {}
     for u, v in g.edges():
         a, b = block_of[u], block_of[v]
         if a == b:
             continue
-        w = 1.0 if weights is None else weights.get((u, v), weights.get((v, u), 1.0))
-        key = (min(a, b), max(a, b))
-        summed[key] = summed.get(key, 0.0) + w
+        first, second = (u, v) if order[u] <= order[v] else (v, u)
+        parts.setdefault((min(a, b), max(a, b)), []).append(_weight(weights, first, second))
+    # fsum is exactly rounded: the sums, and so the picture, do not depend on the order of the edges.
+    summed: dict[tuple[Hashable, Hashable], float] = {key: math.fsum(ws) for key, ws in sorted(parts.items())}
     items = nx.Graph()
     items.add_nodes_from(range(len(blocks)))
     items.add_edges_from(summed)

@@ -14,12 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
 from graph.export import WRITERS, write_outputs
-from graph.html import DEFAULT_MAX_NODES, Page, ViewError, _vis_js, explore, render_html, select_view
+from graph.html import (
+    DEFAULT_MAX_NODES,
+    EDGE_STYLE,
+    Page,
+    ViewError,
+    _vis_js,
+    explore,
+    render_html,
+    select_view,
+)
 
 HOSTILE = Path(__file__).parent / "hostile"
 FACIAL = "https://www.electronicsforu.com/news/ai-driven-facial-recognition-repression-and-innovation"
@@ -247,10 +258,356 @@ def test_story_layout_blocks_do_not_overlap() -> None:
         g.add_edges_from((m, f"o{i % 5}") for i, m in enumerate(members))
     g.add_edges_from((f"lone{i}", f"o{i % 5}") for i in range(20))
     pos = story_layout(g, related=related, anchors={f"lone{i}": f"o{i % 5}" for i in range(20)})
-    assert sorted(pos) == sorted(g)
+    assert set(pos) == set(g) and len(pos) == len(g)
     for s in range(6):
-        xy = [p for n, p in pos.items() if n.startswith(f"s{s}a")]
+        xy = [p for n, p in pos.items() if str(n).startswith(f"s{s}a")]
         assert min(math.dist(a, b) for k, a in enumerate(xy) for b in xy[k + 1 :]) >= 79
     points = list(pos.values())
     assert min(math.dist(a, b) for k, a in enumerate(points) for b in points[k + 1 :]) >= 39
     assert story_layout(g, related=related) == story_layout(g, related=related)
+
+
+def test_story_layout_ignores_edge_order() -> None:
+    """With the nodes in the same order, the edges, related links and weights in any order give the same picture."""
+    import random
+
+    import networkx as nx
+
+    from graph.layout import story_layout
+
+    rng = random.Random(3)
+    nodes = [f"a{i}" for i in range(300)] + [f"o{i}" for i in range(20)] + [f"t{i}" for i in range(6)]
+    edges = [(f"a{i}", f"o{i % 20}") for i in range(300)] + [(f"a{i}", f"t{rng.randrange(6)}") for i in range(300)]
+    related = [(f"a{i}", f"a{i + 1}") for i in range(0, 120) if i % 7]
+    edges += related
+    weights = {edge: rng.choice([0.2, 1.0, 1.5]) for edge in edges}
+    anchors = {f"a{i}": f"o{i % 20}" for i in range(300)}
+    pictures = []
+    for _ in range(3):
+        g = nx.Graph()
+        g.add_nodes_from(nodes)
+        g.add_edges_from(rng.sample(edges, len(edges)))
+        pictures.append(
+            story_layout(
+                g,
+                dict(rng.sample(list(weights.items()), len(weights))),
+                related=rng.sample(related, len(related)),
+                anchors=anchors,
+            )
+        )
+    assert pictures[0] == pictures[1] == pictures[2]
+
+
+# --------------------------------------------------------------------------- insertion order and the layout memo
+
+
+def news_graph(n_articles: int = 240, seed: int = 5) -> graph.KnowledgeGraph:
+    """A made-up merged graph with what the page's paths need: stories of related articles (some linked
+    both ways), outlets with publishers, shared topics and tags, authors, a hub topic on every article
+    (faded at the top), more than ``QUIET_ARTICLES`` articles (topics and tags on the rim), articles
+    with two outlets, and an image (a kind the page does not draw)."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    import networkx as nx
+
+    rng = random.Random(seed)
+    g = nx.MultiDiGraph()
+
+    def link(u: str, v: str, relation: str) -> None:
+        g.add_edge(u, v, key=relation, relation=relation)
+
+    outlets = [f"https://newsgraph.example/provider/{i}" for i in range(12)]
+    for i, outlet in enumerate(outlets):
+        g.add_node(outlet, kind="provider", label=f"Outlet {i}", name=f"Outlet {i}", domain=f"news{i}.example")
+        g.add_node(f"urn:org:{i % 4}", kind="organization", label=f"Group {i % 4}", name=f"Group {i % 4}")
+        link(outlet, f"urn:org:{i % 4}", "parent_organization")
+    topics = [f"urn:topic:{t}" for t in range(8)]
+    for t, topic in enumerate(topics):
+        g.add_node(topic, kind="topic", label=f"Topic {t}", key=f"topic {t}")
+    g.add_node("urn:topic:everything", kind="topic", label="Everything", key="everything")
+    for t in range(6):
+        g.add_node(f"urn:tag:{t}", kind="tag", label=f"US-C{t}", key=f"us-c{t}", place=True)
+    articles = [f"https://news{i % 12}.example/story/{i}" for i in range(n_articles)]
+    start = datetime(2020, 3, 1, tzinfo=UTC)
+    for i, article in enumerate(articles):
+        g.add_node(
+            article,
+            kind="article",
+            label=f"Story {i}",
+            title=f"Story {i}: what happened",
+            excerpt=f"Something happened, part {i}.",
+            url=article,
+            published_at=start + timedelta(hours=7 * i),
+            quality=rng.randint(0, 100),
+            heat=rng.randint(0, 100),
+        )
+        link(article, outlets[i % 12], "published_by")
+        if i % 17 == 0:
+            link(article, outlets[(i + 5) % 12], "published_by")
+        link(article, "urn:topic:everything", "about")
+        for topic in rng.sample(topics, rng.randint(1, 3)):
+            link(article, topic, "about")
+        if i % 3 == 0:
+            link(article, f"urn:tag:{i % 6}", "tagged")
+        if i % 5 == 0:
+            g.add_node(f"urn:person:{i % 7}", kind="person", label=f"Writer {i % 7}", name=f"Writer {i % 7}")
+            link(article, f"urn:person:{i % 7}", "author")
+        if i % 11 == 0:
+            g.add_node(f"urn:image:{i}", kind="image", url=f"https://img.example/{i}.jpg")
+            link(article, f"urn:image:{i}", "image")
+    first = 0
+    while first < n_articles // 2:  # stories of 2 to 9 articles: a chain, a few cross links, some both ways
+        size = rng.randint(2, 9)
+        members = articles[first : first + size]
+        for u, v in itertools.pairwise(members):
+            link(u, v, "related")
+            if rng.random() < 0.3:
+                link(v, u, "related")
+        if size > 3:
+            link(members[0], members[-1], "related")
+        first += size
+    return graph.KnowledgeGraph(g, graph.KnowledgeGraph.empty().report)
+
+
+def reinserted(kg: graph.KnowledgeGraph, seed: int) -> graph.KnowledgeGraph:
+    """The same graph (equal node attributes, the same keyed edges) with its nodes, edges and attribute
+    keys added in a shuffled order, as an incremental update might leave them."""
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(seed)
+    g = nx.MultiDiGraph()
+    g.graph.update(kg.graph.graph)
+    nodes = list(kg.graph.nodes(data=True))
+    rng.shuffle(nodes)
+    for node, data in nodes:
+        items = list(data.items())
+        rng.shuffle(items)
+        g.add_node(node, **dict(items))
+    edges = list(kg.graph.edges(keys=True, data=True))
+    rng.shuffle(edges)
+    for u, v, key, data in edges:
+        g.add_edge(u, v, key=key, **data)
+    assert dict(g.nodes(data=True)) == dict(kg.graph.nodes(data=True))
+    assert sorted(g.edges(keys=True)) == sorted(kg.graph.edges(keys=True))
+    assert list(g.nodes) != list(kg.graph.nodes)  # the test means something only if the order differs
+    return graph.KnowledgeGraph(g, kg.report)
+
+
+def test_news_graph_exercises_the_rim_hubs_and_stories() -> None:
+    kg = news_graph()
+    view = select_view(kg)
+    page = render_html(kg, view)
+    assert [kg.graph.nodes[h]["label"] for h in view.hubs] == ["Everything"]
+    assert any("ring around the picture" in n for n in page_json(page, "meta")["notices"])  # the rim
+    assert sum(e["rel"] == "related" for e in page_json(page, "edges")) > 100
+    assert any(len(n.get("p", [])) == 2 for n in page_json(page, "nodes"))  # an article with two outlets
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"max_nodes": 150},
+        {"around": "https://news0.example/story/0", "depth": 2},
+        {"story": "https://news3.example/story/3"},
+        {"topic": "Topic 1"},
+        {"provider": "news4.example"},
+        {"since": "2020-03-20", "until": "2020-04-10"},
+    ],
+    ids=["all", "cut", "around", "story", "topic", "provider", "dates"],
+)
+def test_page_does_not_depend_on_insertion_order(filters: dict[str, Any]) -> None:
+    """Equal graphs give the same page bytes, whatever order their nodes and edges were added in."""
+    kg = news_graph()
+    expected = render_html(kg, select_view(kg, **filters))
+    for seed in (1, 2):
+        other = reinserted(kg, seed)
+        assert render_html(other, select_view(other, **filters)) == expected
+
+
+def test_seeds_page_does_not_depend_on_insertion_order(seeds_kg: graph.KnowledgeGraph, tmp_path: Path) -> None:
+    from graph.html import write_graph_html
+
+    expected = render_html(seeds_kg)
+    for seed in (1, 2, 3):
+        assert render_html(reinserted(seeds_kg, seed)) == expected
+    write_graph_html(reinserted(seeds_kg, 4), tmp_path / "graph.html")
+    assert (tmp_path / "graph.html").read_text(encoding="utf-8") == expected
+
+
+def counting_layout(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[int]:
+    """Replace ``story_layout`` by one that counts its calls (or fails when ``fail``); returns the count."""
+    import graph.layout
+
+    calls: list[int] = []
+    real = graph.layout.story_layout
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if fail:
+            raise AssertionError("the layout was computed although the memo holds it")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(graph.layout, "story_layout", counted)
+    return calls
+
+
+def test_layout_memo_hit_gives_the_same_page_without_a_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.html import write_graph_html
+
+    kg = news_graph()
+    memo = tmp_path / "cache" / "layout.json"
+    plain = render_html(kg)
+    assert render_html(kg, layout_cache=memo) == plain  # a miss: computed and saved
+    assert memo.is_file() and not [p for p in memo.parent.iterdir() if p != memo]  # no temporary file left
+    counting_layout(monkeypatch, fail=True)
+    assert render_html(kg, layout_cache=memo) == plain  # a hit
+    assert render_html(reinserted(kg, 1), layout_cache=str(memo)) == plain  # the same input in another order
+    write_graph_html(kg, tmp_path / "graph.html", layout_cache=memo)
+    assert (tmp_path / "graph.html").read_text(encoding="utf-8") == plain
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x80\x04not json at all\xff",
+        b"[1, 2, 3]",
+        b'{"format": "something else", "key": "x", "positions": []}',
+        b'{"format": "newsgraph-layout-memo/1", "key": "0000", "positions": [[0, 1.0, 2.0]]}',
+        b'{"format": "newsgraph-layout-memo/1", "key": "0000", "positions": "nope"}',
+        b"null",
+    ],
+    ids=["empty", "binary", "list", "foreign", "other-key", "bad-positions", "null"],
+)
+def test_layout_memo_ignores_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeds_kg: graph.KnowledgeGraph, content: bytes
+) -> None:
+    memo = tmp_path / "layout.json"
+    memo.write_bytes(content)
+    plain = render_html(seeds_kg)
+    calls = counting_layout(monkeypatch)
+    assert render_html(seeds_kg, layout_cache=memo) == plain
+    assert calls == [1]
+    assert json.loads(memo.read_text(encoding="ascii"))["format"] == "newsgraph-layout-memo/1"  # replaced
+    assert render_html(seeds_kg, layout_cache=memo) == plain and calls == [1]
+
+
+def test_layout_memo_with_the_right_key_but_broken_positions_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seeds_kg: graph.KnowledgeGraph
+) -> None:
+    memo = tmp_path / "layout.json"
+    plain = render_html(seeds_kg, layout_cache=memo)
+    saved = json.loads(memo.read_text(encoding="ascii"))
+    calls = counting_layout(monkeypatch)
+    for rows in (
+        saved["positions"][:-1],
+        [[0, 1, 2], *saved["positions"][1:]],
+        [[99, 0.0, 0.0], *saved["positions"][1:]],
+    ):
+        memo.write_text(json.dumps({**saved, "positions": rows}), encoding="ascii")
+        assert render_html(seeds_kg, layout_cache=memo) == plain
+    assert len(calls) == 3
+
+
+def test_layout_memo_cannot_fail_the_page(tmp_path: Path, seeds_kg: graph.KnowledgeGraph) -> None:
+    plain = render_html(seeds_kg)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert render_html(seeds_kg, layout_cache=folder) == plain  # neither readable nor replaceable
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert render_html(seeds_kg, layout_cache=blocker / "layout.json") == plain  # its folder cannot be made
+
+
+def test_layout_memo_misses_when_the_input_or_the_layout_code_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graph.html
+
+    memo = tmp_path / "layout.json"
+    kg = news_graph()
+    render_html(kg, layout_cache=memo)
+    calls = counting_layout(monkeypatch)
+    u, v = "https://news8.example/story/200", "https://news9.example/story/201"
+    assert kg.graph.nodes[u]["kind"] == kg.graph.nodes[v]["kind"] == "article" and not kg.graph.has_edge(u, v)
+    kg.graph.add_edge(u, v, key="related", relation="related")
+    changed = render_html(kg, layout_cache=memo)
+    assert calls == [1] and changed == render_html(kg)
+    assert len(calls) == 2
+    assert render_html(kg, layout_cache=memo) == changed and len(calls) == 2  # the new entry is the one kept
+    monkeypatch.setattr(graph.html, "_layout_version", lambda: "a changed layout.py")
+    assert render_html(kg, layout_cache=memo) == changed and len(calls) == 3
+
+
+# --------------------------------------------------------------------------- shortcuts that must not change the page
+
+
+def _safe_url_by_urlsplit(value: str) -> str | None:
+    """What ``_safe_url`` answered before it had a shortcut: urlsplit on every URL."""
+    from urllib.parse import urlsplit
+
+    from graph.html import _UNSAFE_URL_CHAR
+
+    if _UNSAFE_URL_CHAR.search(value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+_URL_STARTS = st.sampled_from(["http://", "HTTPS://", "hTtP:", "https:/", "ftp://", "//", "", " http://", "ſhttp://"])
+_URL_PIECES = st.sampled_from(
+    [
+        *("a", "b.example", ":", "@", "/", "?", "#", "[", "]", "[::1]", "[v1.x]", "[::1", "%2F", "x:80", " ", "\t"),
+        *("\x00", "\x7f", "é", "ſ", "\u212a", "\u2100", "\uff0f", "ａ", ".", "http://"),
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.tuples(_URL_STARTS, st.lists(_URL_PIECES, max_size=6).map("".join)).map("".join))
+def test_safe_url_shortcut_agrees_with_urlsplit(value: str) -> None:
+    from graph.html import _safe_url
+
+    assert _safe_url(value) == _safe_url_by_urlsplit(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://example.org/a",
+        "HTTP://EXAMPLE.ORG",
+        "http://[::1]/x",
+        "http://[bad/x",
+        "http://a]b/",
+        "https://\u2100.example/",
+        "https://exa\u212ample.org/",
+        "http:///path",
+        "http://?q",
+        "http://x#f",
+        "https:example.org",
+        "javascript:alert(1)",
+    ],
+)
+def test_safe_url_shortcut_agrees_on_edge_cases(value: str) -> None:
+    from graph.html import _safe_url
+
+    assert _safe_url(value) == _safe_url_by_urlsplit(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(sorted(EDGE_STYLE)), st.booleans())
+    )
+)
+def test_edges_json_is_the_json_of_the_edge_objects(rows: list[tuple[int, int, str, bool]]) -> None:
+    from graph.html import _edge_dicts, _edges_json, _json
+
+    assert _edges_json(rows) == _json(_edge_dicts(rows))
