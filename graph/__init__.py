@@ -12,8 +12,7 @@ networkx graph of articles, outlets, topics, tags, images and related links.
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .build import build, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError
@@ -24,7 +23,6 @@ from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
 from .stream import StreamReport, stream_build
-from .validate import ValidationReport, Violation, validate
 
 __all__ = [
     "KINDS",
@@ -68,14 +66,21 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import analysis
+    from .validate import ValidationReport, Violation, validate
 
 #: Submodules loaded on first use, so ``import graph`` does not import pandas.
 _LAZY_MODULES = ("analysis",)
 
 
-def __getattr__(name: str) -> ModuleType:
+#: Names loaded on first use, so ``import graph`` does not import rdflib and pySHACL.
+_LAZY_NAMES = {"ValidationReport": "validate", "Violation": "validate", "validate": "validate"}
+
+
+def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

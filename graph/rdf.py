@@ -59,16 +59,17 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, unquote
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
 
 from .identity import ID
 from .model import KnowledgeGraph
+
+if TYPE_CHECKING:  # rdflib is imported when first used: a build does not need it
+    from rdflib import Graph
 
 __all__ = [
     "CONTEXT",
@@ -456,6 +457,7 @@ def to_rdf(graph: nx.MultiDiGraph | KnowledgeGraph) -> Graph:
     >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("https://a.org/1", kind="article", label="A", title="A", url="https://a.org/1", stub=False)
+    >>> from rdflib import URIRef
     >>> print(to_rdf(g).value(URIRef("https://a.org/1"), URIRef(SCHEMA + "headline")))
     A
     """
@@ -466,6 +468,9 @@ def to_rdf(graph: nx.MultiDiGraph | KnowledgeGraph) -> Graph:
 
 def to_rdflib_graph(triples: Iterable[Triple]) -> Graph:
     """Return an :class:`rdflib.Graph` holding ``(s, p, o, datatype)`` triples, prefixes bound."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.term import Node
+
     rdf = Graph()
     for prefix, ns in PREFIXES.items():
         rdf.bind(prefix, ns, replace=True)
@@ -484,6 +489,8 @@ def to_rdflib_graph(triples: Iterable[Triple]) -> Graph:
 
 
 def _from_rdflib(rdf: Graph) -> Iterator[Triple]:
+    from rdflib import Literal, URIRef
+
     for s, p, o in rdf:
         if not isinstance(s, URIRef):
             continue
