@@ -16,13 +16,15 @@ import os
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH
-from rdflib.term import Node
 
 from .errors import OutputError
+
+if TYPE_CHECKING:  # rdflib is imported on first use, so that importing graph stays quick
+    from rdflib import Graph
+    from rdflib.term import Node
 
 __all__ = ["ValidationReport", "Violation", "shapes", "validate"]
 
@@ -55,6 +57,8 @@ class ValidationReport:
 
 def shapes() -> Graph:
     """Return the SHACL shapes graph shipped in the package (``graph/shapes.ttl``)."""
+    from rdflib import Graph
+
     g = Graph()
     g.parse(data=files("graph").joinpath("shapes.ttl").read_text(encoding="utf-8"), format="turtle")
     return g
@@ -86,6 +90,8 @@ def _load(path: Path) -> Graph:
 
 
 def _short(g: Graph, node: Node | None) -> str | None:
+    from rdflib import Literal, URIRef
+
     if node is None:
         return None
     if isinstance(node, URIRef):
@@ -105,6 +111,8 @@ def validate(data: Graph | str | os.PathLike[str]) -> ValidationReport:
     and ``ImportError`` when pySHACL is not installed.
     """
     import pyshacl
+    from rdflib import BNode, Graph, URIRef
+    from rdflib.namespace import SH
 
     rdf = data if isinstance(data, Graph) else _load(Path(data))
     shape_graph = shapes()
