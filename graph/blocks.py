@@ -35,7 +35,7 @@ from itertools import accumulate
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "patch"]
+__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "patch", "read_block"]
 
 
 class StaleIndex(Exception):
@@ -87,7 +87,7 @@ class BlockWriter:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.index = FileIndex([])
-        self._fh = self.path.open("wb")
+        self._fh = self.path.open("wb", buffering=0)  # buffered here, so copies can go straight to the file
         self._written = 0  # bytes flushed to the file
         self._buf: list[bytes] = []
         self._size = 0  # bytes in the buffer
@@ -116,7 +116,7 @@ class BlockWriter:
         return self._written + self._size
 
     def _flush(self) -> None:
-        self._fh.write(b"".join(self._buf))
+        _write_all(self._fh.fileno(), b"".join(self._buf))
         self._buf.clear()
         self._written += self._size
         self._size = 0
@@ -147,9 +147,9 @@ class BlockWriter:
         if self._size > 1 << 22:
             self._flush()
 
-    def run(self, data: bytes | memoryview, old: Section, offsets: list[int], i: int, j: int) -> None:
-        """Copy the blocks ``i`` to ``j - 1`` of ``old`` (a section of the file whose bytes are ``data``,
-        its blocks at ``offsets``)."""
+    def run(self, source: int, old: Section, offsets: list[int], i: int, j: int) -> None:
+        """Copy the blocks ``i`` to ``j - 1`` of ``old``, a section of the file open as ``source``
+        whose blocks are at ``offsets`` (the kernel copies the bytes; they never enter Python)."""
         if i >= j:
             return
         section = self.index.sections[-1]
@@ -157,7 +157,10 @@ class BlockWriter:
             self._write(section.sep)
         section.keys.extend(old.keys[i:j])
         section.lengths.extend(old.lengths[i:j])
-        self._write(bytes(data[offsets[i] : offsets[j - 1] + old.lengths[j - 1]]))
+        start, end = offsets[i], offsets[j - 1] + old.lengths[j - 1]
+        self._flush()
+        _copy(source, self._fh.fileno(), start, end - start)
+        self._written += end - start
 
     def section(self, sep: str, blocks: Iterable[tuple[str, str]]) -> None:
         """Write a whole section: ``(key, text)`` pairs in key order."""
@@ -180,11 +183,24 @@ def patch(
     key is gone). Keys not in ``changes`` keep their old block. Raises
     :class:`StaleIndex` when the old file is not the one ``old`` describes.
     """
-    if len(changes) != len(old.sections) or len(frame) != len(changes) + 1 or not old.matches(old_path):
+    if len(changes) != len(old.sections) or len(frame) != len(changes) + 1:
         raise StaleIndex(str(old_path))
-    data = memoryview(old_path.read_bytes())
-    if len(data) != old.size:
-        raise StaleIndex(str(old_path))
+    try:
+        source = os.open(old_path, os.O_RDONLY)
+    except OSError as exc:
+        raise StaleIndex(str(old_path)) from exc
+    try:
+        st = os.fstat(source)
+        if (st.st_size, st.st_mtime_ns) != (old.size, old.mtime_ns):
+            raise StaleIndex(str(old_path))
+        _patch(writer, source, old, frame, changes)
+    finally:
+        os.close(source)
+
+
+def _patch(
+    writer: BlockWriter, source: int, old: FileIndex, frame: Sequence[str], changes: Sequence[Mapping[str, str]]
+) -> None:
     for k, (section, changed) in enumerate(zip(old.sections, changes, strict=True)):
         writer.text(frame[k])
         writer.open_section(section.sep.decode("utf-8"))
@@ -192,8 +208,39 @@ def patch(
         i = 0
         for key in sorted(changed):
             j = bisect_left(section.keys, key, i)
-            writer.run(data, section, offsets, i, j)
+            writer.run(source, section, offsets, i, j)
             writer.block(key, changed[key])
             i = j + 1 if j < len(section.keys) and section.keys[j] == key else j
-        writer.run(data, section, offsets, i, len(section.keys))
+        writer.run(source, section, offsets, i, len(section.keys))
     writer.text(frame[-1])
+
+
+def _copy(source: int, target: int, offset: int, count: int) -> None:
+    """Append ``count`` bytes of ``source`` from ``offset`` to ``target``, in the kernel when it can."""
+    while count > 0:
+        try:
+            done = os.copy_file_range(source, target, count, offset)
+        except (AttributeError, OSError):  # no copy_file_range here, or not between these files
+            done = 0
+        if done <= 0:
+            data = os.pread(source, min(count, 1 << 24), offset)
+            if not data:
+                raise StaleIndex("the previous file is shorter than its index says")
+            _write_all(target, data)
+            done = len(data)
+        offset += done
+        count -= done
+
+
+def read_block(source: int, section: Section, offsets: list[int], key: str) -> bytes:
+    """The bytes of the block of ``key`` in ``section`` of the file open as ``source`` (empty when absent)."""
+    i = bisect_left(section.keys, key)
+    if i == len(section.keys) or section.keys[i] != key:
+        return b""
+    return os.pread(source, section.lengths[i], offsets[i])
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

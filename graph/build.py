@@ -26,7 +26,7 @@ from .model import BuildReport, FileCounts, KnowledgeGraph
 from .read import MAX_FILE_BYTES, digest, find_files, load_bytes, parse_bytes, read_file
 from .records import ArticleRecord, Diagnostic, FileResult
 
-__all__ = ["Progress", "ReadCache", "assemble", "build", "default_jobs", "read_files"]
+__all__ = ["Progress", "ReadCache", "assemble", "build", "chunks", "default_jobs", "map_chunks", "read_files"]
 
 #: ``progress(stage, done, total)``: called as work advances.
 Progress = Callable[[str, int, int], None]
@@ -35,6 +35,7 @@ Progress = Callable[[str, int, int], None]
 _PARALLEL_MIN_FILES = 400
 _CHUNK = 128
 _T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def default_jobs() -> int:
@@ -106,7 +107,12 @@ class ReadCache:
                 tmp.unlink(missing_ok=True)
 
 
-def _chunks(items: Sequence[_T], size: int) -> list[Sequence[_T]]:
+def chunks(items: Sequence[_T], size: int = _CHUNK) -> list[Sequence[_T]]:
+    """``items`` cut into lists of ``size``.
+
+    >>> chunks([1, 2, 3], 2)
+    [[1, 2], [3]]
+    """
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -145,7 +151,7 @@ def read_files(
     done = total - len(todo)
     if progress is not None:
         progress("read", done, total)
-    batches = _chunks([(name, data) for _, name, data in todo], _CHUNK)
+    batches = chunks([(name, data) for _, name, data in todo], _CHUNK)
     for offset, parsed in zip(
         range(0, len(todo), _CHUNK), _parse_batches(batches, jobs, scheduler, len(todo)), strict=True
     ):
@@ -164,22 +170,33 @@ def _parse_batches(
     batches: list[Sequence[tuple[str, bytes]]], jobs: int, scheduler: str | None, count: int
 ) -> Iterator[list[FileResult]]:
     """Parse batches in order: on a Dask cluster, in a process pool, or here."""
+    return map_chunks(_parse_chunk, batches, jobs, scheduler, parallel=count >= _PARALLEL_MIN_FILES)
+
+
+def map_chunks(
+    func: Callable[[_T], list[_R]], chunks: list[_T], jobs: int, scheduler: str | None = None, parallel: bool = True
+) -> Iterator[list[_R]]:
+    """``func`` over ``chunks``, results in order: on the Dask cluster ``scheduler``, in ``jobs`` processes, or here.
+
+    ``func`` must be a module-level function (it is pickled). On Ctrl-C or an
+    error the queued work is dropped.
+    """
     if scheduler is not None:
-        yield from _parse_on_dask(batches, scheduler)
-    elif jobs == 1 or count < _PARALLEL_MIN_FILES:
-        for batch in batches:
-            yield _parse_chunk(batch)
+        yield from _map_on_dask(func, chunks, scheduler)
+    elif jobs == 1 or not parallel or len(chunks) < 2:
+        for chunk in chunks:
+            yield func(chunk)
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
         try:
-            yield from pool.map(_parse_chunk, batches)
+            yield from pool.map(func, chunks)
         except BaseException:
             _drop(pool)
             raise
         pool.shutdown()
 
 
-def _parse_on_dask(batches: list[Sequence[tuple[str, bytes]]], scheduler: str) -> Iterator[list[FileResult]]:
+def _map_on_dask(func: Callable[[_T], list[_R]], chunks: list[_T], scheduler: str) -> Iterator[list[_R]]:
     try:
         from distributed import Client
     except ImportError as exc:
@@ -189,7 +206,7 @@ def _parse_on_dask(batches: list[Sequence[tuple[str, bytes]]], scheduler: str) -
     except OSError as exc:
         raise SourceError(f"cannot reach the Dask scheduler at {scheduler}: {exc}", path=scheduler) from exc
     try:
-        futures = client.map(_parse_chunk, batches, pure=False)
+        futures = client.map(func, chunks, pure=False)
         for future in futures:  # in submission order, so the merge stays deterministic
             yield future.result()
     finally:
@@ -205,10 +222,10 @@ def _read_local(names: list[str], jobs: int, progress: Progress | None, max_byte
             if progress is not None and (i % _CHUNK == 0 or i == total - 1):
                 progress("read", i + 1, total)
         return results
-    chunks = _chunks(names, _CHUNK)
+    parts = chunks(names, _CHUNK)
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
     try:
-        for chunk in pool.map(_read_chunk, chunks, [max_bytes] * len(chunks)):
+        for chunk in pool.map(_read_chunk, parts, [max_bytes] * len(parts)):
             results.extend(chunk)
             if progress is not None:
                 progress("read", len(results), total)

@@ -28,7 +28,6 @@ import os
 import shutil
 import tempfile
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,7 +38,7 @@ from typing import Any, Final, cast
 
 import networkx as nx
 
-from .blocks import BlockWriter, FileIndex, StaleIndex, patch
+from .blocks import BlockWriter, FileIndex, StaleIndex, patch, read_block
 from .build import default_jobs, ignore_interrupts
 from .errors import OutputError
 from .model import BuildReport, FileCounts, KnowledgeGraph
@@ -332,14 +331,14 @@ def _patch_store(staging: Path, previous: Previous, indexes: dict[str, FileIndex
     removed: set[bytes] = set()
     added: set[bytes] = set()
     for index, path, lines in ((old_index, old_nt, removed), (new_index, new_nt, added)):
-        data = path.read_bytes()
         section = index.sections[0]
         offsets = section.offsets()
-        for key in previous.keys:
-            i = bisect_left(section.keys, key)
-            if i < len(section.keys) and section.keys[i] == key:
-                start = offsets[i]
-                lines.update(data[start : start + section.lengths[i]].splitlines(keepends=True))
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            for key in previous.keys:
+                lines.update(read_block(fd, section, offsets, key).splitlines(keepends=True))
+        finally:
+            os.close(fd)
     try:
         patch_store(previous.out / "store", staging / "store", b"".join(removed - added), b"".join(added - removed))
     except OSError:
@@ -397,13 +396,16 @@ def write_build(
     jobs: int | None = None,
     previous: Previous | None = None,
     layout_cache: str | os.PathLike[str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Written:
     """:func:`write_outputs`, rewriting only the blocks that changed since ``previous``.
 
     With ``previous`` (made by :mod:`graph.incremental`), the text outputs
     are patched and the store is a checkpoint of the previous one plus the
     difference; the bytes are those a whole write would give. ``layout_cache``
-    is the page's layout memo (see :func:`graph.html.render_html`).
+    is the page's layout memo (see :func:`graph.html.render_html`);
+    ``meanwhile`` is called once this process has written its outputs, while
+    the second one may still be writing (the build saves its state then).
     """
     target = Path(out)
     wanted = list(WRITERS) if names is None else list(names)
@@ -436,6 +438,8 @@ def write_build(
         kg.report.timings.update(timings)
         written.indexes.update(indexes)
         written.patched.extend(patched)
+        if meanwhile is not None:
+            meanwhile()
         if child is not None:
             status, payload = receive.recv() if receive.poll(None) else ("error", "no answer")
             child.join()

@@ -53,13 +53,21 @@ from typing import Final
 import networkx as nx
 
 from .blocks import FileIndex, Section
-from .build import Progress, assemble, find_sources, read_files
+from .build import (
+    Progress,
+    assemble,
+    chunks,
+    default_jobs,
+    find_sources,
+    map_chunks,
+    read_files,
+)
 from .export import Previous, Written, write_build
 from .identity import ID
 from .merge import identities, link_targets, rank_records, remerge, self_related
 from .model import BuildReport, FileCounts, KnowledgeGraph
 from .rdf import source_iri
-from .read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes
+from .read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes, read_file
 from .records import ArticleRecord, Diagnostic, FileResult
 
 __all__ = ["CACHE_DIR", "FileState", "State", "build_into"]
@@ -168,11 +176,6 @@ def compact(result: FileResult) -> list[Compact]:
     return rows
 
 
-def _file_state(result: FileResult, stat: tuple[int, int, int, int] | None) -> FileState:
-    source = result.article.source if result.article is not None else None
-    return FileState(stat, result.digest, source, compact(result), list(result.diagnostics))
-
-
 class _Store:
     """The files of the state in ``OUT/.cache``: written atomically, read back only when whole and current."""
 
@@ -250,9 +253,13 @@ def build_into(
             state = None
     scan_ns = time.time_ns()
     fresh: dict[str, FileState] = {}
-    todo: list[tuple[str, bytes | FileResult]] = []
+    todo: list[tuple[str, bytes | None]] = []  # None: not read yet
+    failed: dict[str, FileResult] = {}
     for name in names:
         old = state.files.get(name) if state is not None else None
+        if old is None and scheduler is None:
+            todo.append((name, None))
+            continue
         try:
             key: tuple[int, int, int, int] | None = _stat_key(os.stat(name))
         except OSError:
@@ -261,31 +268,43 @@ def build_into(
             fresh[name] = old
             continue
         data = load_bytes(name, max_file_bytes)
-        if isinstance(data, bytes) and old is not None and old.digest == digest(data) and name in blobs:
+        if isinstance(data, FileResult):
+            failed[name] = data
+        elif old is not None and old.digest == digest(data) and name in blobs:
             fresh[name] = FileState(key, old.digest, old.source, old.records, old.diagnostics)
         else:
             todo.append((name, data))
     for st in fresh.values():  # racily clean: changed in the same tick as it was looked at
         if st.stat is not None and max(st.stat[1], st.stat[2]) >= scan_ns - _RACY_NS:
             st.stat = None
-    changed = {name for name, _ in todo}
+    changed = {name for name, _ in todo} | set(failed)
     if state is not None:
         changed.update(set(state.files) - set(names))
     incremental = state is not None and graph is not None and len(changed) <= FULL_MERGE_SHARE * max(len(names), 1)
-    if incremental:
-        assert state is not None and graph is not None
-        results = {name: parse_bytes(data, name) if isinstance(data, bytes) else data for name, data in todo}
-    else:
-        to_parse = [name for name, data in todo if isinstance(data, bytes)]
-        parsed = read_files(to_parse, jobs=jobs, progress=progress, max_bytes=max_file_bytes, scheduler=scheduler)
-        results = dict(zip(to_parse, parsed, strict=True))
-        results.update({name: data for name, data in todo if isinstance(data, FileResult)})
-    stats = {name: key for name, key in _stats(results, scan_ns)}
-    for name, result in results.items():
-        fresh[name] = _file_state(result, stats.get(name))
-        blobs[name] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    for name in set(blobs) - set(names):
-        del blobs[name]
+    results: dict[str, FileResult] = dict(failed)
+    rows: dict[str, list[Compact]] = {name: [] for name in failed}
+    if incremental or not cache:
+        for name, result in zip(
+            (name for name, _ in todo), _parse_plain(todo, jobs, progress, max_file_bytes, scheduler), strict=True
+        ):
+            results[name] = result
+        if cache:
+            rows.update((name, compact(results[name])) for name, _ in todo)
+            blobs.update((name, pickle.dumps(results[name], protocol=pickle.HIGHEST_PROTOCOL)) for name, _ in todo)
+    else:  # the workers also pickle each file's parse and summarise its records for the state
+        for (name, _), (blob, summary) in zip(
+            todo, _parse_for_state(todo, jobs, progress, max_file_bytes, scheduler), strict=True
+        ):
+            results[name] = pickle.loads(blob)
+            blobs[name] = blob
+            rows[name] = summary
+    if cache:
+        stats = dict(_stats(results, scan_ns))
+        for name, result in results.items():
+            source = result.article.source if result.article is not None else None
+            fresh[name] = FileState(stats.get(name), result.digest, source, rows[name], list(result.diagnostics))
+        for name in set(blobs) - set(names):
+            del blobs[name]
     read_done = time.perf_counter()
     timings = {"find": found - started, "read": read_done - found}
     new_state = State(code_version(), secrets.token_hex(8), names, fresh, {})
@@ -299,16 +318,73 @@ def build_into(
         ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
         kg = assemble(ordered, problems, timings=timings)
         previous = None
-    kg.report.files.cached = len(names) - len([n for n in results if n in set(names)])
+    kg.report.files.cached = len(names) - len(results)  # results: the files read this time
     store.drop("state.pickle")  # until the outputs and the state agree again
     layout = store.folder / "layout.json" if cache else None
-    written = write_build(kg, target, progress=progress, jobs=jobs, previous=previous, layout_cache=layout)
+    written = write_build(
+        kg,
+        target,
+        progress=progress,
+        jobs=jobs,
+        previous=previous,
+        layout_cache=layout,
+        meanwhile=functools.partial(_save_pickles, store, new_state.build_id, blobs, kg.graph) if cache else None,
+    )
     if cache:
         new_state.indexes = dict(written.indexes)
-        store.save("records.pickle", (new_state.build_id, blobs))
-        store.save("graph.pickle", (new_state.build_id, kg.graph))
         store.save("state.pickle", new_state.to_plain())
     return kg, written
+
+
+def _save_pickles(store: _Store, build_id: str, blobs: dict[str, bytes], graph: nx.MultiDiGraph) -> None:
+    """Save the parses and the merged graph of the build ``build_id``."""
+    store.save("records.pickle", (build_id, blobs))
+    store.save("graph.pickle", (build_id, graph))
+
+
+def _parse_plain(
+    todo: Sequence[tuple[str, bytes | None]],
+    jobs: int | None,
+    progress: Progress | None,
+    max_bytes: int,
+    scheduler: str | None,
+) -> list[FileResult]:
+    """Parse ``todo`` (bytes already read, or None to read the file), in order."""
+    if scheduler is not None or all(data is None for _, data in todo):
+        names = [name for name, _ in todo]
+        return read_files(names, jobs=jobs, progress=progress, max_bytes=max_bytes, scheduler=scheduler)
+    items = [(name, data if data is not None else load_bytes(name, max_bytes)) for name, data in todo]
+    out = [data if isinstance(data, FileResult) else parse_bytes(data, name) for name, data in items]
+    if progress is not None:
+        progress("read", len(out), len(out))
+    return out
+
+
+def _state_chunk(items: Sequence[tuple[str, bytes | None, int]]) -> list[tuple[bytes, list[Compact]]]:
+    """In a worker: read and parse files; return each parse pickled, and its records in short."""
+    out: list[tuple[bytes, list[Compact]]] = []
+    for name, data, max_bytes in items:
+        result = read_file(name, max_bytes) if data is None else parse_bytes(data, name)
+        out.append((pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), compact(result)))
+    return out
+
+
+def _parse_for_state(
+    todo: Sequence[tuple[str, bytes | None]],
+    jobs: int | None,
+    progress: Progress | None,
+    max_bytes: int,
+    scheduler: str | None,
+) -> Iterable[tuple[bytes, list[Compact]]]:
+    """:func:`_state_chunk` over ``todo`` in ``jobs`` processes (or on the Dask cluster), in order."""
+    batches = chunks([(name, data, max_bytes) for name, data in todo])
+    done = 0
+    workers = default_jobs() if jobs is None else max(1, jobs)
+    for batch in map_chunks(_state_chunk, batches, workers, scheduler, parallel=len(todo) >= 400):
+        yield from batch
+        done += len(batch)
+        if progress is not None:
+            progress("read", done, len(todo))
 
 
 def _stats(results: dict[str, FileResult], scan_ns: int) -> Iterable[tuple[str, tuple[int, int, int, int] | None]]:
