@@ -7,6 +7,8 @@ Each command is a few lines: it calls one library function and turns
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -174,6 +176,9 @@ def build(
         return
     from .incremental import build_into
 
+    # The build makes millions of long-lived objects and no garbage cycles: the cyclic collector's
+    # passes over them cost a fifth of the time (a third of a rebuild), so it is off for this command.
+    gc.disable()
     try:
         with _Bar(enabled=not quiet and err_console.is_terminal) as bar:
             kg, _ = build_into(sources, out, jobs=jobs, progress=bar, cache=cache, scheduler=scheduler)
@@ -414,8 +419,24 @@ def validate_command(out: OutDir = Path("out")) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``newsgraph`` console script."""
-    app(prog_name="newsgraph")
+    """Entry point of the ``newsgraph`` console script.
+
+    After a command, the process leaves at once (as mypy does): freeing a
+    build's million objects one by one would add a tenth of a second to a
+    rebuild, and every file and child process is already closed.
+    """
+    try:
+        app(prog_name="newsgraph")
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - click always exits
+        code = 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if code is None or isinstance(code, int):
+        os._exit(code or 0)
+    print(code, file=sys.stderr)
+    os._exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
