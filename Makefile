@@ -21,6 +21,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,dask,notebooks]"
+	$(BIN)/python -m compileall -q graph
 	touch $(STAMP)
 
 demo: $(STAMP)

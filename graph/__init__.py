@@ -22,7 +22,6 @@ from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
-from .stream import StreamReport, stream_build
 from .validate import ValidationReport, Violation, validate
 
 __all__ = [
@@ -67,14 +66,21 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import analysis
+    from .stream import StreamReport, stream_build
 
 #: Submodules loaded on first use, so ``import graph`` does not import pandas.
 _LAZY_MODULES = ("analysis",)
 
 
+#: Names loaded on first use, from their module.
+_LAZY_NAMES = {"StreamReport": "stream", "stream_build": "stream"}
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -105,6 +105,8 @@ class State:
     order: list[str] = field(default_factory=list)
     files: dict[str, FileState] = field(default_factory=dict)
     indexes: dict[str, FileIndex] = field(default_factory=dict)
+    log_id: str = ""  # the record log this state's offsets are into
+    blobs: dict[str, tuple[int, int]] = field(default_factory=dict)  # file → (offset, length) in the log
 
     def to_plain(self) -> tuple[object, ...]:
         """The state as tuples, lists, dicts and strings (pickled ten times faster than the dataclasses)."""
@@ -116,15 +118,15 @@ class State:
             name: (i.size, i.mtime_ns, [(c.sep, c.start, c.keys, c.lengths.tobytes()) for c in i.sections])
             for name, i in self.indexes.items()
         }
-        return (self.version, self.build_id, self.order, files, indexes)
+        return (self.version, self.build_id, self.order, files, indexes, self.log_id, self.blobs)
 
     @classmethod
     def from_plain(cls, plain: object) -> State | None:
         """The state :meth:`to_plain` gave, or None when ``plain`` is not one (of this version)."""
-        if not isinstance(plain, tuple) or len(plain) != 5 or plain[0] != code_version():
+        if not isinstance(plain, tuple) or len(plain) != 7 or plain[0] != code_version():
             return None
-        version, build_id, order, files, indexes = plain
-        state = cls(version, build_id, order)
+        version, build_id, order, files, indexes, log_id, blobs = plain
+        state = cls(version, build_id, order, log_id=log_id, blobs=blobs)
         for name, (stat, key, source, records, diags) in files.items():
             state.files[name] = FileState(stat, key, source, records, [Diagnostic(*d) for d in diags])
         for name, (size, mtime_ns, sections) in indexes.items():
@@ -170,10 +172,106 @@ def compact(result: FileResult) -> list[Compact]:
         for rel in rec.related:
             parent[position[id(rel)]] = i
     rows: list[Compact] = []
+    intern = sys.intern  # the same topic or outlet in many files is one string: the state pickles small
     for i, rec in enumerate(ranked):
         named, images = link_targets(rec)
-        rows.append((rec.iri, tuple(rec.same_as), parent[i], named, images))
+        rows.append(
+            (
+                intern(rec.iri),
+                tuple(map(intern, rec.same_as)),
+                parent[i],
+                tuple(map(intern, named)),
+                tuple(map(intern, images)),
+            )
+        )
     return rows
+
+
+class _Blobs:
+    """The pickled parse of every file: in the record log of the last build, or new in memory.
+
+    The log (``OUT/.cache/records.log``) starts with its id; a rebuild
+    appends the parses of the files it read, and the state keeps where each
+    lies, so a rebuild neither loads nor writes the parses of unchanged files.
+    """
+
+    def __init__(self, path: Path, log_id: str = "", at: dict[str, tuple[int, int]] | None = None) -> None:
+        self.path = path
+        self.log_id = log_id
+        self.at = dict(at or {})
+        self.new: dict[str, bytes] = {}
+        self._fd: int | None = None
+
+    @classmethod
+    def open(cls, path: Path, state: State) -> _Blobs | None:
+        """The log of ``state``, or None when the log at ``path`` is another one (or none)."""
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(len(_log_head(state.log_id)))
+        except OSError:
+            return None
+        return cls(path, state.log_id, state.blobs) if state.log_id and head == _log_head(state.log_id) else None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.new or name in self.at
+
+    def __getitem__(self, name: str) -> bytes:
+        blob = self.new.get(name)
+        if blob is not None:
+            return blob
+        offset, length = self.at[name]
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDONLY)
+        return os.pread(self._fd, length, offset)
+
+    def __setitem__(self, name: str, blob: bytes) -> None:
+        self.new[name] = blob
+        self.at.pop(name, None)
+
+    def keep(self, names: Iterable[str]) -> None:
+        """Forget the files not in ``names``."""
+        wanted = set(names)
+        for table in (self.at, self.new):
+            for name in [n for n in table if n not in wanted]:
+                del table[name]
+
+    def save(self) -> tuple[str, dict[str, tuple[int, int]]]:
+        """Write the new parses (appended, or a new log when most of the old one is stale); return id and offsets."""
+        live = sum(length for _, length in self.at.values()) + sum(len(b) for b in self.new.values())
+        try:
+            size = self.path.stat().st_size if self.log_id else 0
+        except OSError:
+            size = 0
+        if not self.log_id or size == 0 or size > 2 * live + (1 << 20):
+            old = {name: self[name] for name in self.at}
+            self.close()
+            self.log_id = secrets.token_hex(8)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            at: dict[str, tuple[int, int]] = {}
+            with tmp.open("wb") as fh:
+                pos = fh.write(_log_head(self.log_id))
+                for name, blob in (*old.items(), *self.new.items()):
+                    at[name] = (pos, len(blob))
+                    pos += fh.write(blob)
+            os.replace(tmp, self.path)
+        else:
+            at = dict(self.at)
+            with self.path.open("ab") as fh:
+                pos = fh.seek(0, os.SEEK_END)
+                for name, blob in self.new.items():
+                    at[name] = (pos, len(blob))
+                    pos += fh.write(blob)
+        self.at, self.new = at, {}
+        return self.log_id, at
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _log_head(log_id: str) -> bytes:
+    return f"newsgraph-records {log_id}\n".encode("ascii")
 
 
 class _Store:
@@ -244,13 +342,13 @@ def build_into(
         loaded = store.load("graph.pickle")
         if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == state.build_id:
             graph = loaded[1]
-    blobs: dict[str, bytes] = {}
+    blobs = _Blobs(store.folder / "records.log")
     if state is not None:
-        loaded_blobs = store.load("records.pickle")
-        if isinstance(loaded_blobs, tuple) and len(loaded_blobs) == 2 and loaded_blobs[0] == state.build_id:
-            blobs = loaded_blobs[1]
-        else:
+        opened = _Blobs.open(store.folder / "records.log", state)
+        if opened is None:
             state = None
+        else:
+            blobs = opened
     scan_ns = time.time_ns()
     fresh: dict[str, FileState] = {}
     todo: list[tuple[str, bytes | None]] = []  # None: not read yet
@@ -290,7 +388,6 @@ def build_into(
             results[name] = result
         if cache:
             rows.update((name, compact(results[name])) for name, _ in todo)
-            blobs.update((name, pickle.dumps(results[name], protocol=pickle.HIGHEST_PROTOCOL)) for name, _ in todo)
     else:  # the workers also pickle each file's parse and summarise its records for the state
         for (name, _), (blob, summary) in zip(
             todo, _parse_for_state(todo, jobs, progress, max_file_bytes, scheduler), strict=True
@@ -299,12 +396,14 @@ def build_into(
             blobs[name] = blob
             rows[name] = summary
     if cache:
+        for name, result in results.items():
+            if name not in blobs.new:
+                blobs[name] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         stats = dict(_stats(results, scan_ns))
         for name, result in results.items():
             source = result.article.source if result.article is not None else None
             fresh[name] = FileState(stats.get(name), result.digest, source, rows[name], list(result.diagnostics))
-        for name in set(blobs) - set(names):
-            del blobs[name]
+        blobs.keep(names)
     read_done = time.perf_counter()
     timings = {"find": found - started, "read": read_done - found}
     new_state = State(code_version(), secrets.token_hex(8), names, fresh, {})
@@ -328,18 +427,25 @@ def build_into(
         jobs=jobs,
         previous=previous,
         layout_cache=layout,
-        meanwhile=functools.partial(_save_pickles, store, new_state.build_id, blobs, kg.graph) if cache else None,
+        meanwhile=functools.partial(_save_pickles, store, new_state, blobs, kg.graph) if cache else None,
     )
     if cache:
         new_state.indexes = dict(written.indexes)
-        store.save("state.pickle", new_state.to_plain())
+        if new_state.log_id:
+            store.save("state.pickle", new_state.to_plain())
     return kg, written
 
 
-def _save_pickles(store: _Store, build_id: str, blobs: dict[str, bytes], graph: nx.MultiDiGraph) -> None:
-    """Save the parses and the merged graph of the build ``build_id``."""
-    store.save("records.pickle", (build_id, blobs))
-    store.save("graph.pickle", (build_id, graph))
+def _save_pickles(store: _Store, state: State, blobs: _Blobs, graph: nx.MultiDiGraph) -> None:
+    """Save the parses and the merged graph of the build of ``state`` (the state itself is saved last)."""
+    try:
+        store.folder.mkdir(parents=True, exist_ok=True)
+        state.log_id, state.blobs = blobs.save()
+    except OSError:
+        state.log_id = ""  # no log: the next build is a full one
+    finally:
+        blobs.close()
+    store.save("graph.pickle", (state.build_id, graph))
 
 
 def _parse_plain(
@@ -413,7 +519,7 @@ def _remerge(
     graph: nx.MultiDiGraph,
     changed: set[str],
     results: dict[str, FileResult],
-    blobs: dict[str, bytes],
+    blobs: _Blobs,
     problems: Sequence[Diagnostic],
 ) -> tuple[KnowledgeGraph, set[str]]:
     """Bring ``graph`` (the last build's) up to date with ``new``; return it and the keys whose blocks changed."""

@@ -184,7 +184,7 @@ def test_a_hand_edited_output_is_written_whole(write_item: Any, tmp_path: Path) 
     _same_outputs(out, clean)
 
 
-@pytest.mark.parametrize("damage", ["state.pickle", "graph.pickle", "records.pickle"])
+@pytest.mark.parametrize("damage", ["state.pickle", "graph.pickle", "records.log"])
 def test_a_damaged_state_means_a_full_build(write_item: Any, tmp_path: Path, damage: str) -> None:
     for i in range(10):
         write_item(f"a{i}.md", title=f"A {i}", webUrl=f"https://a.com/{i}")
