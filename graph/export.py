@@ -27,6 +27,7 @@ import multiprocessing as mp
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -303,48 +304,81 @@ def _write_group(
     """Write ``names`` into ``staging``: the timings, the block files' indexes, and what was patched."""
     timings: dict[str, float] = {}
     patched: list[str] = []
+    store = _StorePatch.begin(kg, staging, previous) if "store" in names and previous is not None else None
     family = [n for n in names if n in _RDF_FILES or n in _GRAPH_FILES]
     indexes = _write_family(kg, staging, family, previous, timings, patched) if family else {}
     for name in names:
-        if name in family:
+        if name in family or (name == "store" and store is not None):
             continue
         started = time.perf_counter()
-        if name == "store" and previous is not None and _patch_store(staging, previous, indexes):
-            patched.append(name)
-        else:
-            WRITERS[name](kg, staging / name)
+        WRITERS[name](kg, staging / name)
         timings[f"write {name}"] = time.perf_counter() - started
+    if store is not None:
+        started = time.perf_counter()
+        if store.finish():
+            patched.append("store")
+        else:
+            WRITERS["store"](kg, staging / "store")
+        timings["write store"] = store.seconds + time.perf_counter() - started
     return timings, indexes, patched
 
 
-def _patch_store(staging: Path, previous: Previous, indexes: dict[str, FileIndex]) -> bool:
-    """Write ``store`` as the previous one plus the difference of ``graph.nt``; False when it cannot."""
-    from .store import patch_store
+class _StorePatch(threading.Thread):
+    """The store of a rebuild: the previous one less the old triples of the changed subjects, plus the new.
 
-    old_index = previous.indexes.get("graph.nt")
-    new_index = indexes.get("graph.nt")
-    old_nt, new_nt = previous.out / "graph.nt", staging / "graph.nt"
-    if old_index is None or new_index is None or not (previous.out / "store").is_dir():
-        return False
-    if not old_index.matches(old_nt) or not new_index.matches(new_nt):
-        return False
-    removed: set[bytes] = set()
-    added: set[bytes] = set()
-    for index, path, lines in ((old_index, old_nt, removed), (new_index, new_nt, added)):
-        section = index.sections[0]
+    It runs beside the other writers (Oxigraph releases the GIL); :meth:`finish` waits for it.
+    """
+
+    def __init__(self, old: Path, new: Path, removed: bytes, added: bytes) -> None:
+        super().__init__(name="newsgraph-store-patch", daemon=True)
+        self.old, self.new, self.removed, self.added = old, new, removed, added
+        self.ok = False
+        self.seconds = 0.0
+
+    @classmethod
+    def begin(cls, kg: KnowledgeGraph, staging: Path, previous: Previous) -> _StorePatch | None:
+        """Start patching the previous store into ``staging``, or None when it cannot be patched."""
+        old_index = previous.indexes.get("graph.nt")
+        old_nt = previous.out / "graph.nt"
+        if old_index is None or not (previous.out / "store").is_dir() or not old_index.matches(old_nt):
+            return None
+        keys = sorted(previous.keys)
+        removed: set[bytes] = set()
+        section = old_index.sections[0]
         offsets = section.offsets()
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(old_nt, os.O_RDONLY)
         try:
-            for key in previous.keys:
-                lines.update(read_block(fd, section, offsets, key).splitlines(keepends=True))
+            for key in keys:
+                removed.update(read_block(fd, section, offsets, key).splitlines(keepends=True))
         finally:
             os.close(fd)
-    try:
-        patch_store(previous.out / "store", staging / "store", b"".join(removed - added), b"".join(added - removed))
-    except OSError:
-        shutil.rmtree(staging / "store", ignore_errors=True)
-        return False
-    return True
+        try:
+            added = {
+                line
+                for _, blocks in _rdf_blocks(kg, ("graph.nt",), keys)
+                for line in blocks["graph.nt"].encode("utf-8").splitlines(keepends=True)
+            }
+        except ValueError as exc:
+            raise OutputError(f"cannot write RDF: {exc}") from exc
+        patch = cls(previous.out / "store", staging / "store", b"".join(removed - added), b"".join(added - removed))
+        patch.start()
+        return patch
+
+    def run(self) -> None:
+        from .store import patch_store
+
+        started = time.perf_counter()
+        try:
+            patch_store(self.old, self.new, self.removed, self.added)
+            self.ok = True
+        except (OSError, ValueError, SyntaxError):
+            shutil.rmtree(self.new, ignore_errors=True)  # the store is then written whole
+        self.seconds = time.perf_counter() - started
+
+    def finish(self) -> bool:
+        """Wait for the patch; True when the store is written."""
+        self.join()
+        return self.ok
 
 
 def _child(kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previous | None, conn: Connection) -> None:
@@ -358,12 +392,16 @@ def _child(kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previo
         conn.close()
 
 
-def _split(wanted: list[str], jobs: int) -> tuple[list[str], list[str]]:
-    """The outputs for this process and for a second one (none when it would not pay)."""
+def _split(wanted: list[str], jobs: int, patching: bool = False) -> tuple[list[str], list[str]]:
+    """The outputs for this process and for a second one (none when it would not pay).
+
+    When patching, only the page goes to the second one: the other patches are quick.
+    """
     if jobs < 2 or "fork" not in mp.get_all_start_methods():
         return wanted, []
-    other = [n for n in wanted if n in _SECOND_PROCESS]
-    mine = [n for n in wanted if n not in _SECOND_PROCESS]
+    second = {"graph.html"} if patching else _SECOND_PROCESS
+    other = [n for n in wanted if n in second]
+    mine = [n for n in wanted if n not in second]
     if not other or not mine:
         return wanted, []
     return mine, other
@@ -420,7 +458,9 @@ def write_build(
         raise OutputError(f"cannot write to {target}: {_why(exc)}", path=str(target)) from exc
     # The report goes last, so it holds the time every other output took.
     report = [n for n in wanted if n == "report.json"]
-    mine, other = _split([n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs)
+    mine, other = _split(
+        [n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs, previous is not None
+    )
     written = Written()
     child: BaseProcess | None = None
     token = _OPTIONS.set({"layout_cache": layout_cache})
