@@ -57,8 +57,11 @@ class Section:
 
     def offsets(self) -> list[int]:
         """The byte offset of each block in the file."""
+        if not self.lengths:
+            return []
+        starts = list(accumulate(self.lengths[:-1], initial=self.start))
         step = len(self.sep)
-        return list(accumulate((n + step for n in self.lengths[:-1]), initial=self.start)) if self.lengths else []
+        return [o + i * step for i, o in enumerate(starts)] if step else starts
 
 
 @dataclass(slots=True)

@@ -140,6 +140,17 @@ class Previous:
     out: Path
     keys: set[str]
     indexes: dict[str, FileIndex]
+    rdf: dict[str, dict[str, str]] | None = None  # subject → output → block, made once per write
+
+
+def _changed_rdf(kg: KnowledgeGraph, previous: Previous) -> dict[str, dict[str, str]]:
+    """The RDF blocks (N-Triples, Turtle, JSON-LD) of the subjects that may have changed since ``previous``."""
+    if previous.rdf is None:
+        try:
+            previous.rdf = dict(_rdf_blocks(kg, _RDF_FILES, sorted(previous.keys)))
+        except ValueError as exc:
+            raise OutputError(f"cannot write RDF: {exc}") from exc
+    return previous.rdf
 
 
 @dataclass(slots=True)
@@ -287,10 +298,7 @@ def _patch_one(
     """Write ``name`` as the previous file with the blocks of ``previous.keys`` made again."""
     keys = sorted(previous.keys)
     if name in _RDF_FILES:
-        try:
-            changes = [{key: blocks[name] for key, blocks in _rdf_blocks(kg, (name,), keys)}]
-        except ValueError as exc:
-            raise OutputError(f"cannot write RDF: {exc}") from exc
+        changes = [{key: blocks[name] for key, blocks in _changed_rdf(kg, previous).items()}]
     else:
         changes = [{key: _node_block(kg.graph, key, s, name) for key in keys} for s in range(len(_SEPS[name]))]
     with BlockWriter(staging / name) as w:
@@ -352,14 +360,11 @@ class _StorePatch(threading.Thread):
                 removed.update(read_block(fd, section, offsets, key).splitlines(keepends=True))
         finally:
             os.close(fd)
-        try:
-            added = {
-                line
-                for _, blocks in _rdf_blocks(kg, ("graph.nt",), keys)
-                for line in blocks["graph.nt"].encode("utf-8").splitlines(keepends=True)
-            }
-        except ValueError as exc:
-            raise OutputError(f"cannot write RDF: {exc}") from exc
+        added = {
+            line
+            for blocks in _changed_rdf(kg, previous).values()
+            for line in blocks["graph.nt"].encode("utf-8").splitlines(keepends=True)
+        }
         patch = cls(previous.out / "store", staging / "store", b"".join(removed - added), b"".join(added - removed))
         patch.start()
         return patch

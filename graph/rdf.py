@@ -340,11 +340,13 @@ def subjects(g: nx.MultiDiGraph, keys: Iterable[str] | None = None) -> Iterator[
     read) yields an empty list. The triples of all subjects, in subject order,
     are :func:`rdf_triples`.
     """
-    paths = _sources(g)
+    paths: set[str] | None = None
     for key in subject_keys(g) if keys is None else keys:
         triples = _node_triples(g, key) if key in g else []
         path = None
         if key.startswith(_SOURCE_PREFIX):
+            if paths is None:
+                paths = _sources(g)
             candidate = unquote(key[len(_SOURCE_PREFIX) :])
             if candidate in paths and source_iri(candidate) == key:
                 path = candidate
