@@ -18,6 +18,7 @@ from .build import build, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError
 from .export import load, write_outputs
 from .html import Page, View, ViewError, explore, select_view, write_html, write_view
+from .incremental import build_into
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
@@ -46,6 +47,7 @@ __all__ = [
     "Violation",
     "analysis",
     "build",
+    "build_into",
     "explore",
     "find_files",
     "from_rdf",

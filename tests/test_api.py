@@ -10,7 +10,7 @@ import graph
 PUBLIC = {
     "KINDS", "RELATIONS", "ArticleRecord", "BuildReport", "Diagnostic", "FileResult", "ImageRecord",
     "KnowledgeGraph", "NewsgraphError", "OutputError", "Page", "ProviderRecord", "QueryError", "SourceError",
-    "ValidationReport", "View", "ViewError", "Violation", "analysis", "build", "explore", "find_files",
+    "ValidationReport", "View", "ViewError", "Violation", "analysis", "build", "build_into", "explore", "find_files",
     "from_rdf", "load", "parse_text", "read_file", "read_files", "read_rdf", "select_view", "StreamReport",
     "stream_build", "to_rdf", "validate", "write_html", "write_outputs", "write_rdf", "write_view",
 }  # fmt: skip
@@ -28,8 +28,8 @@ def test_errors_form_one_tree() -> None:
 
 
 def test_import_is_cheap() -> None:
-    """`import graph` loads neither pandas, matplotlib, igraph, pyvis nor Dask."""
-    heavy = ("pandas", "matplotlib", "igraph", "pyvis", "distributed", "pyshacl")
+    """`import graph` loads neither pandas, matplotlib, igraph, pyvis, Dask, rdflib nor pySHACL."""
+    heavy = ("pandas", "matplotlib", "igraph", "pyvis", "distributed", "pyshacl", "rdflib")
     code = f"import sys, graph; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
