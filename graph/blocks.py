@@ -35,7 +35,7 @@ from itertools import accumulate
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "patch", "read_block"]
+__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "copy_bytes", "patch", "read_block"]
 
 
 class StaleIndex(Exception):
@@ -162,7 +162,7 @@ class BlockWriter:
         section.lengths.extend(old.lengths[i:j])
         start, end = offsets[i], offsets[j - 1] + old.lengths[j - 1]
         self._flush()
-        _copy(source, self._fh.fileno(), start, end - start)
+        copy_bytes(source, self._fh.fileno(), start, end - start)
         self._written += end - start
 
     def section(self, sep: str, blocks: Iterable[tuple[str, str]]) -> None:
@@ -218,7 +218,7 @@ def _patch(
     writer.text(frame[-1])
 
 
-def _copy(source: int, target: int, offset: int, count: int) -> None:
+def copy_bytes(source: int, target: int, offset: int, count: int) -> None:
     """Append ``count`` bytes of ``source`` from ``offset`` to ``target``, in the kernel when it can."""
     while count > 0:
         try:

@@ -52,7 +52,7 @@ from typing import Final
 
 import networkx as nx
 
-from .blocks import FileIndex, Section
+from .blocks import FileIndex, Section, copy_bytes
 from .build import (
     Progress,
     assemble,
@@ -188,19 +188,24 @@ def compact(result: FileResult) -> list[Compact]:
 
 
 class _Blobs:
-    """The pickled parse of every file: in the record log of the last build, or new in memory.
+    """The pickled parse of every file: in the record log of the last build, or new.
 
     The log (``OUT/.cache/records.log``) starts with its id; a rebuild
     appends the parses of the files it read, and the state keeps where each
     lies, so a rebuild neither loads nor writes the parses of unchanged files.
+    New parses go to a spool file at once, so a full build does not hold
+    them in memory.
     """
 
     def __init__(self, path: Path, log_id: str = "", at: dict[str, tuple[int, int]] | None = None) -> None:
         self.path = path
         self.log_id = log_id
-        self.at = dict(at or {})
-        self.new: dict[str, bytes] = {}
-        self._fd: int | None = None
+        self.at = dict(at or {})  # in the log
+        self.new: dict[str, tuple[int, int]] = {}  # in the spool
+        self._log: int | None = None
+        self._spool: int | None = None
+        self._spool_path = path.with_name(f".{path.stem}.spool.{os.getpid()}.tmp")
+        self._spooled = 0
 
     @classmethod
     def open(cls, path: Path, state: State) -> _Blobs | None:
@@ -216,16 +221,22 @@ class _Blobs:
         return name in self.new or name in self.at
 
     def __getitem__(self, name: str) -> bytes:
-        blob = self.new.get(name)
-        if blob is not None:
-            return blob
+        if name in self.new:
+            offset, length = self.new[name]
+            assert self._spool is not None
+            return os.pread(self._spool, length, offset)
         offset, length = self.at[name]
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDONLY)
-        return os.pread(self._fd, length, offset)
+        if self._log is None:
+            self._log = os.open(self.path, os.O_RDONLY)
+        return os.pread(self._log, length, offset)
 
     def __setitem__(self, name: str, blob: bytes) -> None:
-        self.new[name] = blob
+        if self._spool is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._spool = os.open(self._spool_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        _write_all(self._spool, blob)
+        self.new[name] = (self._spooled, len(blob))
+        self._spooled += len(blob)
         self.at.pop(name, None)
 
     def keep(self, names: Iterable[str]) -> None:
@@ -237,37 +248,65 @@ class _Blobs:
 
     def save(self) -> tuple[str, dict[str, tuple[int, int]]]:
         """Write the new parses (appended, or a new log when most of the old one is stale); return id and offsets."""
-        live = sum(length for _, length in self.at.values()) + sum(len(b) for b in self.new.values())
+        live = sum(length for _, length in (*self.at.values(), *self.new.values()))
         try:
             size = self.path.stat().st_size if self.log_id else 0
         except OSError:
             size = 0
+        at: dict[str, tuple[int, int]] = {}
         if not self.log_id or size == 0 or size > 2 * live + (1 << 20):
-            old = {name: self[name] for name in self.at}
-            self.close()
-            self.log_id = secrets.token_hex(8)
+            log_id = secrets.token_hex(8)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            at: dict[str, tuple[int, int]] = {}
-            with tmp.open("wb") as fh:
-                pos = fh.write(_log_head(self.log_id))
-                for name, blob in (*old.items(), *self.new.items()):
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                pos = _write_all(fd, _log_head(log_id))
+                for name in list(self.at):
+                    blob = self[name]
                     at[name] = (pos, len(blob))
-                    pos += fh.write(blob)
+                    pos += _write_all(fd, blob)
+                pos = self._append_spool(fd, pos, at)
+            finally:
+                os.close(fd)
+            self.close()
             os.replace(tmp, self.path)
+            self.log_id = log_id
         else:
-            at = dict(self.at)
-            with self.path.open("ab") as fh:
-                pos = fh.seek(0, os.SEEK_END)
-                for name, blob in self.new.items():
-                    at[name] = (pos, len(blob))
-                    pos += fh.write(blob)
+            at.update(self.at)
+            fd = os.open(self.path, os.O_WRONLY)
+            try:
+                self._append_spool(fd, os.lseek(fd, 0, os.SEEK_END), at)
+            finally:
+                os.close(fd)
+        self.close()
         self.at, self.new = at, {}
         return self.log_id, at
 
+    def _append_spool(self, fd: int, pos: int, at: dict[str, tuple[int, int]]) -> int:
+        """Copy the spooled parses to ``fd`` (at ``pos``), recording where each lands; return the end."""
+        if self._spool is None or not self.new:
+            return pos
+        copy_bytes(self._spool, fd, 0, self._spooled)
+        for name, (offset, length) in self.new.items():
+            at[name] = (pos + offset, length)
+        return pos + self._spooled
+
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Close the files (the spool is deleted)."""
+        if self._log is not None:
+            os.close(self._log)
+            self._log = None
+        if self._spool is not None:
+            os.close(self._spool)
+            self._spool = None
+            with contextlib.suppress(OSError):
+                self._spool_path.unlink()
+
+
+def _write_all(fd: int, data: bytes) -> int:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    return len(data)
 
 
 def _log_head(log_id: str) -> bytes:
@@ -416,9 +455,13 @@ def build_into(
     else:
         ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
         kg = assemble(ordered, problems, timings=timings)
+        del ordered
         previous = None
     kg.report.files.cached = len(names) - len(results)  # results: the files read this time
+    del results, todo  # the graph holds what the outputs need: free the parses before writing
     store.drop("state.pickle")  # until the outputs and the state agree again
+    if cache:
+        _save_log(store, new_state, blobs)  # and free the new parses' pickles
     layout = store.folder / "layout.json" if cache else None
     written = write_build(
         kg,
@@ -427,7 +470,7 @@ def build_into(
         jobs=jobs,
         previous=previous,
         layout_cache=layout,
-        meanwhile=functools.partial(_save_pickles, store, new_state, blobs, kg.graph) if cache else None,
+        meanwhile=functools.partial(_save_graph, store, new_state, kg.graph) if cache else None,
     )
     if cache:
         new_state.indexes = dict(written.indexes)
@@ -436,8 +479,8 @@ def build_into(
     return kg, written
 
 
-def _save_pickles(store: _Store, state: State, blobs: _Blobs, graph: nx.MultiDiGraph) -> None:
-    """Save the parses and the merged graph of the build of ``state`` (the state itself is saved last)."""
+def _save_log(store: _Store, state: State, blobs: _Blobs) -> None:
+    """Append the new parses to the record log (or write a new one); ``state`` learns where they are."""
     try:
         store.folder.mkdir(parents=True, exist_ok=True)
         state.log_id, state.blobs = blobs.save()
@@ -445,6 +488,10 @@ def _save_pickles(store: _Store, state: State, blobs: _Blobs, graph: nx.MultiDiG
         state.log_id = ""  # no log: the next build is a full one
     finally:
         blobs.close()
+
+
+def _save_graph(store: _Store, state: State, graph: nx.MultiDiGraph) -> None:
+    """Save the merged graph of the build of ``state`` (the state itself is saved last)."""
     store.save("graph.pickle", (state.build_id, graph))
 
 
