@@ -206,6 +206,7 @@ class _Blobs:
         self._spool: int | None = None
         self._spool_path = path.with_name(f".{path.stem}.spool.{os.getpid()}.tmp")
         self._spooled = 0
+        self.broken = False  # the spool could not be written
 
     @classmethod
     def open(cls, path: Path, state: State) -> _Blobs | None:
@@ -231,13 +232,19 @@ class _Blobs:
         return os.pread(self._log, length, offset)
 
     def __setitem__(self, name: str, blob: bytes) -> None:
-        if self._spool is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._spool = os.open(self._spool_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        _write_all(self._spool, blob)
+        self.at.pop(name, None)
+        if self.broken:
+            return
+        try:
+            if self._spool is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._spool = os.open(self._spool_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            _write_all(self._spool, blob)
+        except OSError:  # OUT cannot be written: the build says so when it writes; no state is kept
+            self.broken = True
+            return
         self.new[name] = (self._spooled, len(blob))
         self._spooled += len(blob)
-        self.at.pop(name, None)
 
     def keep(self, names: Iterable[str]) -> None:
         """Forget the files not in ``names``."""
@@ -247,7 +254,12 @@ class _Blobs:
                 del table[name]
 
     def save(self) -> tuple[str, dict[str, tuple[int, int]]]:
-        """Write the new parses (appended, or a new log when most of the old one is stale); return id and offsets."""
+        """Write the new parses (appended, or a new log when most of the old one is stale); return id and offsets.
+
+        Raises ``OSError`` when they cannot be written (the build then keeps no state).
+        """
+        if self.broken:
+            raise OSError("the parses could not be spooled")
         live = sum(length for _, length in (*self.at.values(), *self.new.values()))
         try:
             size = self.path.stat().st_size if self.log_id else 0
