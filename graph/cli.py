@@ -421,9 +421,11 @@ def validate_command(out: OutDir = Path("out")) -> None:
 def main() -> None:
     """Entry point of the ``newsgraph`` console script.
 
-    After a command, the process leaves at once (as mypy does): freeing a
-    build's million objects one by one would add a tenth of a second to a
-    rebuild, and every file and child process is already closed.
+    After a command that succeeded, the process leaves at once (as mypy
+    does): freeing a build's million objects one by one would add a tenth of
+    a second to a rebuild, and every file and child process is already
+    closed. After an error or Ctrl-C it exits normally, so that any worker
+    still running is stopped.
     """
     try:
         app(prog_name="newsgraph")
@@ -431,12 +433,11 @@ def main() -> None:
         code = exc.code
     else:  # pragma: no cover - click always exits
         code = 0
+    if code:  # an error or Ctrl-C: the normal exit, which also stops any worker still running
+        sys.exit(code)
     sys.stdout.flush()
     sys.stderr.flush()
-    if code is None or isinstance(code, int):
-        os._exit(code or 0)
-    print(code, file=sys.stderr)
-    os._exit(1)
+    os._exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover
