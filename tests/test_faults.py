@@ -59,12 +59,19 @@ def previous(corpora: tuple[Path, Path], tmp_path: Path) -> Iterator[tuple[Path,
     yield out, {name: (out / name).read_bytes() for name in CHECKED}
 
 
+def _default_sigint() -> None:  # runs in the child before exec
+    # A shell starts background jobs with SIGINT ignored, and the ignoring is inherited: a test run
+    # started with `&` would otherwise give a build that cannot be interrupted.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(source: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [NEWSGRAPH, "build", str(source), "-o", str(out), "-q"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group: the readers and writers die with it
+        preexec_fn=_default_sigint,
     )
 
 
