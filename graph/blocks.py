@@ -35,7 +35,7 @@ from itertools import accumulate
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "copy_bytes", "patch", "read_block"]
+__all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "copy_bytes", "patch", "read_block", "write_all"]
 
 
 class StaleIndex(Exception):
@@ -119,7 +119,7 @@ class BlockWriter:
         return self._written + self._size
 
     def _flush(self) -> None:
-        _write_all(self._fh.fileno(), b"".join(self._buf))
+        write_all(self._fh.fileno(), b"".join(self._buf))
         self._buf.clear()
         self._written += self._size
         self._size = 0
@@ -229,7 +229,7 @@ def copy_bytes(source: int, target: int, offset: int, count: int) -> None:
             data = os.pread(source, min(count, 1 << 24), offset)
             if not data:
                 raise StaleIndex("the previous file is shorter than its index says")
-            _write_all(target, data)
+            write_all(target, data)
             done = len(data)
         offset += done
         count -= done
@@ -243,7 +243,9 @@ def read_block(source: int, section: Section, offsets: list[int], key: str) -> b
     return os.pread(source, section.lengths[i], offsets[i])
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> int:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less); return its length."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+    return len(data)

@@ -718,16 +718,7 @@ def _memo_save(
         if len(rows) != len(nodes) or not all(type(x) is float and type(y) is float for _, x, y in rows):
             return  # not something _memo_load would give back exactly
         text = json.dumps({"format": _MEMO_FORMAT, "key": key, "positions": rows}, separators=(",", ":"))
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _atomic_write(Path(path), text)  # JSON of ASCII: the same bytes in UTF-8
     except Exception:  # a full disk or a read-only folder costs the next page a layout, nothing more
         return
 

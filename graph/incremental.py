@@ -52,7 +52,7 @@ from typing import Final
 
 import networkx as nx
 
-from .blocks import FileIndex, Section, copy_bytes
+from .blocks import FileIndex, Section, copy_bytes, write_all
 from .build import (
     Progress,
     assemble,
@@ -239,7 +239,7 @@ class _Blobs:
             if self._spool is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._spool = os.open(self._spool_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-            _write_all(self._spool, blob)
+            write_all(self._spool, blob)
         except OSError:  # OUT cannot be written: the build says so when it writes; no state is kept
             self.broken = True
             return
@@ -271,11 +271,11 @@ class _Blobs:
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
-                pos = _write_all(fd, _log_head(log_id))
+                pos = write_all(fd, _log_head(log_id))
                 for name in list(self.at):
                     blob = self[name]
                     at[name] = (pos, len(blob))
-                    pos += _write_all(fd, blob)
+                    pos += write_all(fd, blob)
                 pos = self._append_spool(fd, pos, at)
             finally:
                 os.close(fd)
@@ -312,13 +312,6 @@ class _Blobs:
             self._spool = None
             with contextlib.suppress(OSError):
                 self._spool_path.unlink()
-
-
-def _write_all(fd: int, data: bytes) -> int:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    return len(data)
 
 
 def _log_head(log_id: str) -> bytes:
@@ -424,8 +417,7 @@ def build_into(
         else:
             todo.append((name, data))
     for st in fresh.values():  # racily clean: changed in the same tick as it was looked at
-        if st.stat is not None and max(st.stat[1], st.stat[2]) >= scan_ns - _RACY_NS:
-            st.stat = None
+        st.stat = _settled(st.stat, scan_ns)
     changed = {name for name, _ in todo} | set(failed)
     if state is not None:
         changed.update(set(state.files) - set(names))
@@ -559,7 +551,12 @@ def _stats(results: dict[str, FileResult], scan_ns: int) -> Iterable[tuple[str, 
         except OSError:
             yield name, None
             continue
-        yield name, (None if max(key[1], key[2]) >= scan_ns - _RACY_NS else key)
+        yield name, _settled(key, scan_ns)
+
+
+def _settled(key: tuple[int, int, int, int] | None, scan_ns: int) -> tuple[int, int, int, int] | None:
+    """``key``, or None when the file changed so close to ``scan_ns`` that it may change again unseen."""
+    return None if key is None or max(key[1], key[2]) >= scan_ns - _RACY_NS else key
 
 
 def _ranked(state: State) -> list[tuple[tuple[int, int, int], str, int, Compact]]:

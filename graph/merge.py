@@ -125,11 +125,23 @@ def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | Non
     ranked = rank_records(articles)
     node_of = identities([(rec.iri, rec.same_as) for rec in ranked])
     g = nx.MultiDiGraph()
-    for rec in ranked:
+    _fold(g, ranked, ranked, node_of, diagnostics)
+    return g
+
+
+def _fold(
+    g: nx.MultiDiGraph,
+    articles: Sequence[ArticleRecord],
+    links: Sequence[ArticleRecord],
+    node_of: Mapping[str, str],
+    diagnostics: list[Diagnostic] | None = None,
+) -> None:
+    """Add to ``g`` the articles of ``articles``, the links of ``links`` and the related links of ``articles``."""
+    for rec in articles:
         _add_article(g, node_of[rec.iri], rec)
-    for rec in ranked:
+    for rec in links:
         _add_links(g, node_of[rec.iri], rec)
-    for rec in ranked:
+    for rec in articles:
         src = node_of[rec.iri]
         for rel in rec.related:
             dst = node_of[rel.iri]
@@ -137,7 +149,6 @@ def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | Non
                 _edge(g, src, dst, "related")
             elif diagnostics is not None:
                 diagnostics.append(self_related(rel.source, src))
-    return g
 
 
 def link_targets(rec: ArticleRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -183,16 +194,7 @@ def remerge(
     the records of those nodes, which did not change.
     """
     scratch = nx.MultiDiGraph()
-    for rec in articles:
-        _add_article(scratch, node_of[rec.iri], rec)
-    for rec in links:
-        _add_links(scratch, node_of[rec.iri], rec)
-    for rec in articles:
-        src = node_of[rec.iri]
-        for rel in rec.related:
-            dst = node_of[rel.iri]
-            if src != dst:
-                _edge(scratch, src, dst, "related")
+    _fold(scratch, articles, links, node_of)
     made = [n for n in nodes if n in scratch]
     for node in nodes:
         if node in g:
