@@ -22,6 +22,10 @@ bytes as writing everything again.
 ...     patch(w2, folder / "a.txt", old, ["[", "]"], [{"b": "", "d": "4", "a": "0"}])
 >>> (folder / "b.txt").read_text()
 '[0,3,4]'
+>>> with BlockWriter(folder / "c.txt") as w3:  # the frame kept as it was
+...     patch(w3, folder / "b.txt", w2.index, None, [{"c": "2"}])
+>>> (folder / "c.txt").read_text()
+'[0,2,4]'
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ class Section:
     start: int = 0
     keys: list[str] = field(default_factory=list)
     lengths: array[int] = field(default_factory=lambda: array("q"))
+
+    def end(self) -> int:
+        """The byte offset just after the section's last block."""
+        return self.start + sum(self.lengths) + len(self.sep) * max(0, len(self.lengths) - 1)
 
     def offsets(self) -> list[int]:
         """The byte offset of each block in the file."""
@@ -165,6 +173,14 @@ class BlockWriter:
         copy_bytes(source, self._fh.fileno(), start, end - start)
         self._written += end - start
 
+    def copy(self, source: int, offset: int, count: int) -> None:
+        """Copy ``count`` bytes of the file open as ``source`` from ``offset``, as frame text."""
+        if count <= 0:
+            return
+        self._flush()
+        copy_bytes(source, self._fh.fileno(), offset, count)
+        self._written += count
+
     def section(self, sep: str, blocks: Iterable[tuple[str, str]]) -> None:
         """Write a whole section: ``(key, text)`` pairs in key order."""
         self.open_section(sep)
@@ -176,17 +192,18 @@ def patch(
     writer: BlockWriter,
     old_path: Path,
     old: FileIndex,
-    frame: Sequence[str],
+    frame: Sequence[str] | None,
     changes: Sequence[Mapping[str, str]],
 ) -> None:
     """Write into ``writer`` the file at ``old_path`` with the blocks of ``changes`` replaced.
 
-    ``frame`` holds the texts around the sections (one more than sections);
+    ``frame`` holds the texts around the sections (one more than sections),
+    or is None to keep the old file's;
     ``changes[k]`` maps keys of section ``k`` to their new text (``""``: the
     key is gone). Keys not in ``changes`` keep their old block. Raises
     :class:`StaleIndex` when the old file is not the one ``old`` describes.
     """
-    if len(changes) != len(old.sections) or len(frame) != len(changes) + 1:
+    if len(changes) != len(old.sections) or (frame is not None and len(frame) != len(changes) + 1):
         raise StaleIndex(str(old_path))
     try:
         source = os.open(old_path, os.O_RDONLY)
@@ -202,10 +219,23 @@ def patch(
 
 
 def _patch(
-    writer: BlockWriter, source: int, old: FileIndex, frame: Sequence[str], changes: Sequence[Mapping[str, str]]
+    writer: BlockWriter,
+    source: int,
+    old: FileIndex,
+    frame: Sequence[str] | None,
+    changes: Sequence[Mapping[str, str]],
 ) -> None:
+    ends = [0, *(section.end() for section in old.sections)]
+    starts = [*(section.start for section in old.sections), old.size]
+
+    def put_frame(k: int) -> None:
+        if frame is None:
+            writer.copy(source, ends[k], starts[k] - ends[k])
+        else:
+            writer.text(frame[k])
+
     for k, (section, changed) in enumerate(zip(old.sections, changes, strict=True)):
-        writer.text(frame[k])
+        put_frame(k)
         writer.open_section(section.sep.decode("utf-8"))
         offsets = section.offsets()
         i = 0
@@ -215,7 +245,7 @@ def _patch(
             writer.block(key, changed[key])
             i = j + 1 if j < len(section.keys) and section.keys[j] == key else j
         writer.run(source, section, offsets, i, len(section.keys))
-    writer.text(frame[-1])
+    put_frame(len(old.sections))
 
 
 def copy_bytes(source: int, target: int, offset: int, count: int) -> None:

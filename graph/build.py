@@ -23,7 +23,7 @@ from typing import Final, TypeVar
 from .errors import SourceError
 from .merge import merge
 from .model import BuildReport, FileCounts, KnowledgeGraph
-from .read import MAX_FILE_BYTES, digest, find_files, load_bytes, parse_bytes, read_file
+from .read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file
 from .records import ArticleRecord, Diagnostic, FileResult
 
 __all__ = ["Progress", "ReadCache", "assemble", "build", "chunks", "default_jobs", "map_chunks", "read_files"]
@@ -248,8 +248,14 @@ def _drop(pool: ProcessPoolExecutor) -> None:
 
 def find_sources(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
     """:func:`~graph.read.find_files`, raising :class:`~graph.errors.SourceError` when nothing is found."""
+    names, problems = find_source_names(sources)
+    return [Path(name) for name in names], problems
+
+
+def find_source_names(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[Diagnostic]]:
+    """:func:`find_sources` as strings (:func:`~graph.read.find_names`)."""
     source_list = [os.fspath(s) for s in sources]
-    files, problems = find_files(source_list)
+    files, problems = find_names(source_list)
     if not files:
         where = ", ".join(source_list) or "(no sources given)"
         raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)

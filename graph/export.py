@@ -90,9 +90,30 @@ _OPTIONS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar
 
 def write_explorer(kg: KnowledgeGraph, path: Path) -> None:
     """Write ``graph.html``, the interactive explorer page (see :mod:`graph.html`)."""
-    from .html import write_graph_html
+    _write_page(kg, path, None, [])
 
-    write_graph_html(kg, path, layout_cache=(_OPTIONS.get() or {}).get("layout_cache"))
+
+def _page_patchable(kg: KnowledgeGraph, previous: Previous) -> bool:
+    """Whether the previous page can be patched, as far as the shapes of the changed nodes tell."""
+    from .html import same_shapes
+
+    return previous.shapes is not None and "graph.html" in previous.indexes and same_shapes(kg.graph, previous.shapes)
+
+
+def _write_page(kg: KnowledgeGraph, path: Path, previous: Previous | None, patched: list[str]) -> FileIndex:
+    """Write ``graph.html``: the previous page with the changed items rewritten when only they changed, else whole."""
+    from .html import patch_page, write_graph_html
+
+    old = previous.indexes.get(path.name) if previous is not None else None
+    if previous is not None and previous.shapes is not None and old is not None:
+        try:
+            index = patch_page(kg, path, previous.out / path.name, old, previous.shapes)
+        except StaleIndex:
+            pass
+        else:
+            patched.append(path.name)
+            return index
+    return write_graph_html(kg, path, layout_cache=(_OPTIONS.get() or {}).get("layout_cache"))
 
 
 def write_rdf_file(kg: KnowledgeGraph, path: Path) -> None:
@@ -134,13 +155,17 @@ class Previous:
 
     ``keys`` holds every node and RDF subject whose block may differ from
     the previous build's (see :mod:`graph.incremental`); ``indexes`` the
-    :class:`~graph.blocks.FileIndex` of each output it wrote.
+    :class:`~graph.blocks.FileIndex` of each output it wrote; ``shapes``
+    what the page took from the changed nodes (see :func:`graph.html.patch_page`).
     """
 
     out: Path
     keys: set[str]
     indexes: dict[str, FileIndex]
     rdf: dict[str, dict[str, str]] | None = None  # subject → output → block, made once per write
+    #: node → its :func:`graph.html.page_shape` in the previous build, for the nodes of ``keys``
+    #: (None: the page is written whole)
+    shapes: dict[str, tuple[Any, ...] | None] | None = None
 
 
 def _changed_rdf(kg: KnowledgeGraph, previous: Previous) -> dict[str, dict[str, str]]:
@@ -307,9 +332,16 @@ def _patch_one(
 
 
 def _write_group(
-    kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previous | None
+    kg: KnowledgeGraph,
+    staging: Path,
+    names: list[str],
+    previous: Previous | None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, FileIndex], list[str]]:
-    """Write ``names`` into ``staging``: the timings, the block files' indexes, and what was patched."""
+    """Write ``names`` into ``staging``: the timings, the block files' indexes, and what was patched.
+
+    ``meanwhile`` is called after the files are written, while a store patch may still be running.
+    """
     timings: dict[str, float] = {}
     patched: list[str] = []
     store = _StorePatch.begin(kg, staging, previous) if "store" in names and previous is not None else None
@@ -319,8 +351,13 @@ def _write_group(
         if name in family or (name == "store" and store is not None):
             continue
         started = time.perf_counter()
-        WRITERS[name](kg, staging / name)
+        if name == "graph.html":
+            indexes[name] = _write_page(kg, staging / name, previous, patched)
+        else:
+            WRITERS[name](kg, staging / name)
         timings[f"write {name}"] = time.perf_counter() - started
+    if meanwhile is not None:
+        meanwhile()  # beside the store patch, which releases the GIL
     if store is not None:
         started = time.perf_counter()
         if store.finish():
@@ -397,14 +434,23 @@ def _child(kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previo
         conn.close()
 
 
-def _split(wanted: list[str], jobs: int, patching: bool = False) -> tuple[list[str], list[str]]:
+def _split(
+    wanted: list[str], jobs: int, kg: KnowledgeGraph | None = None, previous: Previous | None = None
+) -> tuple[list[str], list[str]]:
     """The outputs for this process and for a second one (none when it would not pay).
 
-    When patching, only the page goes to the second one: the other patches are quick.
+    When patching, only a page drawn whole goes to the second one: the other
+    patches are quick, and a forked process costs copies of every page of
+    memory either process then touches.
     """
     if jobs < 2 or "fork" not in mp.get_all_start_methods():
         return wanted, []
-    second = {"graph.html"} if patching else _SECOND_PROCESS
+    if previous is None:
+        second = _SECOND_PROCESS
+    elif kg is not None and _page_patchable(kg, previous):
+        return wanted, []
+    else:
+        second = frozenset({"graph.html"})
     other = [n for n in wanted if n in second]
     mine = [n for n in wanted if n not in second]
     if not other or not mine:
@@ -447,8 +493,9 @@ def write_build(
     are patched and the store is a checkpoint of the previous one plus the
     difference; the bytes are those a whole write would give. ``layout_cache``
     is the page's layout memo (see :func:`graph.html.render_html`);
-    ``meanwhile`` is called once this process has written its outputs, while
-    the second one may still be writing (the build saves its state then).
+    ``meanwhile`` is called once this process has written its files, while
+    the store patch and the second process may still be writing (the build
+    saves its graph then).
     """
     target = Path(out)
     wanted = list(WRITERS) if names is None else list(names)
@@ -464,7 +511,7 @@ def write_build(
     # The report goes last, so it holds the time every other output took.
     report = [n for n in wanted if n == "report.json"]
     mine, other = _split(
-        [n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs, previous is not None
+        [n for n in wanted if n != "report.json"], default_jobs() if jobs is None else jobs, kg, previous
     )
     written = Written()
     child: BaseProcess | None = None
@@ -479,12 +526,10 @@ def write_build(
             send.close()
         if progress is not None:
             progress("write", 0, len(wanted))
-        timings, indexes, patched = _write_group(kg, staging, mine, previous)
+        timings, indexes, patched = _write_group(kg, staging, mine, previous, meanwhile)
         kg.report.timings.update(timings)
         written.indexes.update(indexes)
         written.patched.extend(patched)
-        if meanwhile is not None:
-            meanwhile()
         if child is not None:
             status, payload = receive.recv() if receive.poll(None) else ("error", "no answer")
             child.join()

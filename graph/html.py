@@ -60,6 +60,7 @@ from urllib.parse import urlsplit
 
 import networkx as nx
 
+from .blocks import BlockWriter, FileIndex, StaleIndex, patch, read_block
 from .errors import NewsgraphError, OutputError
 from .identity import canonical_url, normalize_label
 from .model import KnowledgeGraph
@@ -70,7 +71,10 @@ __all__ = [
     "View",
     "ViewError",
     "explore",
+    "page_shape",
+    "patch_page",
     "render_html",
+    "same_shapes",
     "select_view",
     "write_graph_html",
     "write_html",
@@ -520,6 +524,66 @@ def _clip(text: Any, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+#: The fields of a page item that come from the node's own text (:func:`_item_text`); they come last.
+_TEXT_FIELDS: Final = ("label", "t", "e", "d", "u")
+
+
+def _item_text(node: str, data: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The fields of a node's page item taken from its own attributes (label, title, excerpt, date, link).
+
+    Nothing else in the page depends on them but the hubs' names in the notices, so a rebuild that
+    changed only these rewrites only the items (see :func:`patch_page`).
+
+    >>> _item_text("urn:x", {"label": "<b>", "url": "javascript:x"}, "topic")
+    {'label': '<b>'}
+    """
+    label = str(data.get("label") or data.get("name") or node)
+    text: dict[str, Any] = {"label": _clip(label, _LABEL)}
+    if kind == "article":
+        text["t"] = _clip(data.get("title") or label, 300)
+        text["e"] = _clip(data.get("excerpt"), _EXCERPT)
+        published = data.get("published_at")
+        if isinstance(published, datetime):
+            text["d"] = published.date().isoformat()
+    elif kind == "provider":
+        text["t"] = _clip(label, 300)
+        text["e"] = str(data.get("domain") or "")
+    url = _safe_url(data.get("url"))
+    if url:
+        text["u"] = url
+    return text
+
+
+def page_shape(g: nx.MultiDiGraph, node: str) -> tuple[Any, ...] | None:
+    """What the explorer page's selection, layout and structure take from ``node`` (None: not in ``g``).
+
+    Its kind, its ratings (``heat``, ``quality``) and its links out, with
+    their relations. A link in is its source's link out: a build that
+    changes a link changes its source's records, and the source is among the
+    changed nodes too. When no changed node changed its shape, the default
+    view, its links and positions are the same, and only the items of changed
+    nodes may differ (:func:`patch_page`).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_edge("a", "t", key="about", relation="about")
+    'about'
+    >>> page_shape(g, "a"), page_shape(g, "z")
+    (('', None, None, (('t', 'str', 'about', 'about'),)), None)
+    """
+    data = g._node.get(node)
+    if data is None:
+        return None
+    out = sorted(
+        (v, *_edge_key_order(k), e.get("relation")) for v, keys in g._succ[node].items() for k, e in keys.items()
+    )
+    return (str(data.get("kind", "")), data.get("heat"), data.get("quality"), tuple(out))
+
+
+def same_shapes(g: nx.MultiDiGraph, before: dict[str, tuple[Any, ...] | None]) -> bool:
+    """True when every node of ``before`` (node → its :func:`page_shape` then) has the same shape in ``g``."""
+    return all(page_shape(g, node) == shape for node, shape in before.items())
+
+
 def _page_data(
     kg: KnowledgeGraph, view: View, layout_cache: str | os.PathLike[str] | None = None
 ) -> tuple[list[dict[str, Any]], list[tuple[int, int, str, bool]], dict[str, Any]]:
@@ -580,8 +644,7 @@ def _page_data(
     for i, node in enumerate(view.nodes):
         data = attributes[node]
         kind = kinds[node]
-        label = str(data.get("label") or data.get("name") or node)
-        item: dict[str, Any] = {"id": i, "label": _clip(label, _LABEL), "group": kind, "k": kind}
+        item: dict[str, Any] = {"id": i, "group": kind, "k": kind}
         if node in hubs:
             item["group"] = "hub"
             x, y = min(xs) + hub_step * (0.5 + view.hubs.index(node)), hub_y
@@ -592,11 +655,6 @@ def _page_data(
         if kind == "article":
             rel = _related_count(g, node)
             item["size"] = 7 + 4 * min(rel, 5)
-            item["t"] = _clip(data.get("title") or label, 300)
-            item["e"] = _clip(data.get("excerpt"), _EXCERPT)
-            published = data.get("published_at")
-            if isinstance(published, datetime):
-                item["d"] = published.date().isoformat()
             item["f"] = filters.get(node, [])
             item["p"] = outlets.get(node, [])
             if rel:
@@ -606,12 +664,7 @@ def _page_data(
             item["n"] = articles_of[node]
             # Big outlets and topics get big labels, readable when the whole picture is shown.
             item["fs"] = min(56, round((12 if kind == "provider" else 20) + 5 * math.sqrt(articles_of[node])))
-            if kind == "provider":
-                item["t"] = _clip(label, 300)
-                item["e"] = str(data.get("domain") or "")
-        url = _safe_url(data.get("url"))
-        if url:
-            item["u"] = url
+        item.update(_item_text(node, data, kind))
         nodes.append(item)
     meta = {
         "title": view.title,
@@ -1013,12 +1066,107 @@ def write_html(kg: KnowledgeGraph, path: str | os.PathLike[str], **filters: Any)
     return page.view
 
 
-def write_graph_html(kg: KnowledgeGraph, path: Path, *, layout_cache: str | os.PathLike[str] | None = None) -> None:
+def write_graph_html(
+    kg: KnowledgeGraph, path: str | os.PathLike[str], *, layout_cache: str | os.PathLike[str] | None = None
+) -> FileIndex:
     """The ``graph.html`` writer of a build (:data:`graph.export.WRITERS`): the default view.
 
+    The page is written as blocks (:mod:`graph.blocks`): one per drawn node,
+    keyed by its place in the view and its IRI, then the edges and the
+    metadata; the index it returns lets :func:`patch_page` rewrite only the
+    items that changed. The bytes are :func:`render_html`'s.
     ``layout_cache``: a layout memo file, as for :func:`render_html`.
+
+    >>> import graph, tempfile, pathlib
+    >>> kg = graph.build(["seeds"])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "graph.html"
+    >>> index = write_graph_html(kg, path)
+    >>> path.read_text(encoding="utf-8") == render_html(kg), index.sections[0].keys[0][:9]
+    (True, '00000000 ')
     """
-    path.write_text(render_html(kg, layout_cache=layout_cache), encoding="utf-8")
+    view = select_view(kg)
+    nodes, edges, meta = _page_data(kg, view, layout_cache)
+    parts = _skeleton()
+    frame = _page_frame(parts)
+    with BlockWriter(path) as writer:
+        writer.text(frame[0])
+        writer.section(
+            ", ",
+            ((_item_key(i, node), _json(item)) for i, (node, item) in enumerate(zip(view.nodes, nodes, strict=True))),
+        )
+        writer.text(frame[1])
+        writer.section("", [("edges", _edges_json(edges))])
+        writer.text(frame[2])
+        writer.section("", [("meta", _json(meta))])
+        writer.text(frame[3])
+    return writer.index
+
+
+def _item_key(i: int, node: str) -> str:
+    """The block key of the ``i``-th item of the page: sorted by place, and naming its node."""
+    return f"{i:08d} {node}"
+
+
+def _page_frame(parts: tuple[str, ...]) -> list[str]:
+    """The text around the page's three sections (items, edges, metadata), from :func:`_skeleton`'s parts."""
+    return [parts[0] + "[", "]" + parts[2], parts[4], parts[6] + _json(_options()) + parts[8]]
+
+
+def patch_page(
+    kg: KnowledgeGraph,
+    path: str | os.PathLike[str],
+    old_path: str | os.PathLike[str],
+    old: FileIndex,
+    before: dict[str, tuple[Any, ...] | None],
+) -> FileIndex:
+    """Write to ``path`` the page at ``old_path`` (written by :func:`write_graph_html`, with index ``old``)
+    brought up to date, rewriting only the items of the nodes in ``before``.
+
+    ``before`` maps every node that may have changed since that page to its
+    :func:`page_shape` then. When none changed shape, the view, its links
+    and its layout are the same, and only those nodes' text differs; the
+    result is the bytes :func:`write_graph_html` would write. Otherwise, or
+    when the text of a hub changed (hubs are named in the notices), or the old file is
+    not the one ``old`` describes, raises :class:`~graph.blocks.StaleIndex`:
+    the page must be written whole.
+    """
+    g = kg.graph
+    if not same_shapes(g, before):
+        raise StaleIndex("the view's structure changed")
+    if len(old.sections) != 3 or not old.matches(Path(old_path)):
+        raise StaleIndex(f"{old_path} is not the page its index describes")
+    items = old.sections[0]
+    at = {node: key for key in items.keys if (node := key.partition(" ")[2]) in before}
+    changes: dict[str, str] = {}
+    if at:
+        offsets = items.offsets()
+        try:
+            source = os.open(old_path, os.O_RDONLY)
+        except OSError as exc:
+            raise StaleIndex(str(old_path)) from exc
+        try:
+            for node, key in at.items():
+                try:
+                    item = json.loads(read_block(source, items, offsets, key))
+                except ValueError as exc:
+                    raise StaleIndex(f"{old_path}: an item is not JSON") from exc
+                if not isinstance(item, dict):
+                    raise StaleIndex(f"{old_path}: an item is not an object")
+                data = g._node[node]
+                text = _item_text(node, data, str(data.get("kind", "")))
+                if all(item.get(name) == text.get(name) for name in _TEXT_FIELDS):
+                    continue  # a link target of a changed file, itself unchanged
+                if item.get("hub"):
+                    raise StaleIndex("a hub's text changed: its name is in the notices")
+                for name in _TEXT_FIELDS:
+                    item.pop(name, None)
+                item.update(text)
+                changes[key] = _json(item)
+        finally:
+            os.close(source)
+    with BlockWriter(path) as writer:
+        patch(writer, Path(old_path), old, None, [changes, {}, {}])  # the frame is made by the code alone
+    return writer.index
 
 
 def write_view(out: str | os.PathLike[str], path: str | os.PathLike[str], **filters: Any) -> View:

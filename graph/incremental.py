@@ -29,7 +29,7 @@ build is a full one (still reusing the parse of unchanged files).
 >>> kg, written = build_into(["seeds"], out)
 >>> kg, written = build_into(["seeds"], out)
 >>> kg.report.files.cached, sorted(written.patched)
-(2, ['graph.graphml', 'graph.json', 'graph.jsonld', 'graph.nt', 'graph.ttl', 'store'])
+(2, ['graph.graphml', 'graph.html', 'graph.json', 'graph.jsonld', 'graph.nt', 'graph.ttl', 'store'])
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import networkx as nx
 
@@ -58,11 +58,12 @@ from .build import (
     assemble,
     chunks,
     default_jobs,
-    find_sources,
+    find_source_names,
     map_chunks,
     read_files,
 )
 from .export import Previous, Written, write_build
+from .html import page_shape
 from .identity import ID
 from .merge import identities, link_targets, rank_records, remerge, self_related
 from .model import BuildReport, FileCounts, KnowledgeGraph
@@ -376,8 +377,7 @@ def build_into(
     """
     started = time.perf_counter()
     target = Path(out)
-    files, problems = find_sources(sources)
-    names = [os.fspath(f) for f in files]
+    names, problems = find_source_names(sources)
     found = time.perf_counter()
     store = _Store(target)
     state = _load_state(store) if cache else None
@@ -452,10 +452,10 @@ def build_into(
     new_state = State(code_version(), secrets.token_hex(8), names, fresh, {})
     if incremental:
         assert state is not None and graph is not None
-        kg, keys = _remerge(state, new_state, graph, changed, results, blobs, problems)
+        kg, keys, shapes = _remerge(state, new_state, graph, changed, results, blobs, problems)
         kg.report.timings.update(timings)
         kg.report.timings["merge"] = time.perf_counter() - read_done
-        previous: Previous | None = Previous(target, keys, dict(state.indexes))
+        previous: Previous | None = Previous(target, keys, dict(state.indexes), shapes=shapes)
     else:
         ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
         kg = assemble(ordered, problems, timings=timings)
@@ -577,8 +577,9 @@ def _remerge(
     results: dict[str, FileResult],
     blobs: _Blobs,
     problems: Sequence[Diagnostic],
-) -> tuple[KnowledgeGraph, set[str]]:
-    """Bring ``graph`` (the last build's) up to date with ``new``; return it and the keys whose blocks changed."""
+) -> tuple[KnowledgeGraph, set[str], dict[str, tuple[Any, ...] | None]]:
+    """Bring ``graph`` (the last build's) up to date with ``new``; return it, the keys whose blocks changed,
+    and the :func:`~graph.html.page_shape` of each changed node before the change."""
     old_ranked, new_ranked = _ranked(old), _ranked(new)
     old_of = identities([(rec[0], rec[1]) for *_, rec in old_ranked])
     new_of = identities([(rec[0], rec[1]) for *_, rec in new_ranked])
@@ -630,6 +631,7 @@ def _remerge(
     rank = {(name, pos): key for key, name, pos, _ in new_ranked}
     article_records = [record(*ref) for ref in sorted(article_refs, key=rank.__getitem__)]
     link_records = [record(*ref) for ref in sorted(wanted, key=rank.__getitem__)]
+    shapes = {node: page_shape(graph, node) for node in dirty}  # before the merge changes them
     remerge(graph, dirty, article_records, link_records, new_of)
     report = BuildReport(files=FileCounts(seen=len(new.order)))
     report.diagnostics.extend(problems)
@@ -660,4 +662,4 @@ def _remerge(
             entry = state.files.get(name)
             if entry is not None and entry.source is not None:
                 keys.add(source_iri(entry.source))
-    return KnowledgeGraph(graph, report), keys
+    return KnowledgeGraph(graph, report), keys, shapes

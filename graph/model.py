@@ -105,8 +105,13 @@ class BuildReport:
 
     def count(self, graph: nx.MultiDiGraph) -> None:
         """Fill :attr:`nodes` and :attr:`edges` from ``graph``."""
-        nodes = Counter(kind for _, kind in graph.nodes(data="kind"))
-        edges = Counter(rel for _, _, rel in graph.edges(data="relation"))
+        nodes = Counter(data.get("kind") for data in graph._node.values())
+        edges = Counter(
+            data.get("relation")
+            for adjacent in graph._succ.values()
+            for keyed in adjacent.values()
+            for data in keyed.values()
+        )
         self.nodes = {k: nodes[k] for k in KINDS if nodes[k]}
         self.edges = {r: edges[r] for r in RELATIONS if edges[r]}
 

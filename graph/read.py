@@ -111,7 +111,17 @@ def find_files(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     >>> [f.name for f in files]
     ['000_21b13f3181ff2019.txt', '002_c1840662fd681368.txt']
     """
-    found: dict[str, Path] = {}
+    names, problems = find_names(sources)
+    return [Path(name) for name in names], problems
+
+
+def find_names(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[Diagnostic]]:
+    """:func:`find_files` as strings (``str`` of its paths), without making a ``Path`` per file.
+
+    >>> find_names(["./seeds/"])[0] == [str(f) for f in find_files(["./seeds/"])[0]]
+    True
+    """
+    found: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for source in sources:
         text = os.fspath(source)
@@ -119,15 +129,15 @@ def find_files(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
         if path.is_dir():
             matches = list(_walk(path))
         elif path.is_file():
-            matches = [path]
+            matches = [str(path)]
         elif glob.has_magic(text):
             matches = []
             for hit in sorted(glob.glob(text, recursive=True)):
-                p = Path(hit)
-                if p.is_dir():
-                    matches.extend(_walk(p))
-                elif p.is_file() and p.suffix.lower() in SUFFIXES:
-                    matches.append(p)
+                hit_path = Path(hit)
+                if hit_path.is_dir():
+                    matches.extend(_walk(hit_path))
+                elif hit_path.is_file() and hit_path.suffix.lower() in SUFFIXES:
+                    matches.append(str(hit_path))
         else:
             problems.append(Diagnostic(text, "error", "source-missing", "no such file or directory; check the path"))
             continue
@@ -140,17 +150,19 @@ def find_files(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
                     f"no {', '.join(SUFFIXES)} files found here",
                 )
             )
-        for p in matches:
-            found.setdefault(os.path.normpath(p), p)
+        for match in matches:
+            found.setdefault(os.path.normpath(match), match)
     return [found[k] for k in sorted(found)], problems
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> Iterator[str]:
+    """The news files under ``root``, spelled as ``str(Path(folder, name))`` is (one ``Path`` per folder)."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = str(Path(dirpath))
         for name in sorted(filenames):
             if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES:
-                yield Path(dirpath, name)
+                yield name if folder == "." else os.path.join(folder, name)
 
 
 # --------------------------------------------------------------------------- one file

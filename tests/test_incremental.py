@@ -142,7 +142,7 @@ def test_random_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
         _write(corpus / name, meta)
     out, clean = tmp_path / "out", tmp_path / "clean"
     build_into([corpus], out, jobs=2)
-    patched_steps = 0
+    patched_steps = page_steps = 0
     for step in range(40):
         done = [_edit(rng, corpus, metas, step) for _ in range(rng.randint(1, 3))]
         kg, written = build_into([corpus], out, jobs=2)
@@ -154,8 +154,10 @@ def test_random_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
             raise AssertionError(f"step {step} ({'; '.join(done)}): {exc}") from exc
         if "store" in written.patched and "graph.nt" in written.patched:
             patched_steps += 1
+        page_steps += "graph.html" in written.patched
         assert kg.report.files.cached >= len(metas) - 3
     assert patched_steps >= 35  # the rebuilds did patch, not write everything
+    assert 3 <= page_steps < 40  # the page too, when only text changed; whole when its structure did
 
 
 def test_rebuild_of_an_unchanged_corpus_reads_nothing(write_item: Any, tmp_path: Path) -> None:
@@ -167,7 +169,48 @@ def test_rebuild_of_an_unchanged_corpus_reads_nothing(write_item: Any, tmp_path:
     assert first.report.files.cached == 0
     again, written = build_into([corpus], out)
     assert again.report.files.cached == 5
-    assert sorted(written.patched) == ["graph.graphml", "graph.json", "graph.jsonld", "graph.nt", "graph.ttl", "store"]
+    assert sorted(written.patched) == [
+        "graph.graphml",
+        "graph.html",
+        "graph.json",
+        "graph.jsonld",
+        "graph.nt",
+        "graph.ttl",
+        "store",
+    ]
+
+
+def test_the_page_is_patched_only_when_its_structure_is_unchanged(write_item: Any, tmp_path: Path) -> None:
+    """A new title rewrites one item of graph.html; a new topic, or a renamed hub, draws the page whole."""
+    for i in range(6):
+        write_item(
+            f"a{i}.md",
+            title=f"A {i}",
+            webUrl=f"https://a.com/{i}",
+            topics=["Virus", "AI" if i % 2 else "Economy"],
+            heat=i,
+        )
+    corpus, out, clean = tmp_path / "corpus", tmp_path / "out", tmp_path / "clean"
+    build_into([corpus], out)
+
+    def rebuild(expect_patched: bool) -> None:
+        _, written = build_into([corpus], out)
+        shutil.rmtree(clean, ignore_errors=True)
+        build_into([corpus], clean, cache=False)
+        _same_outputs(out, clean)
+        assert ("graph.html" in written.patched) is expect_patched
+
+    write_item("a3.md", title="A <b>new</b> title & more", webUrl="https://a.com/3", topics=["Virus", "AI"], heat=3)
+    rebuild(True)
+    assert "A \\u003cb\\u003enew" in (out / "graph.html").read_text(encoding="utf-8")
+    write_item("a3.md", title="A 3", webUrl="https://a.com/3", topics=["Virus", "Economy"], heat=3)
+    rebuild(False)  # a link moved: the layout may change
+    write_item("a2.md", title="A 2", webUrl="https://a.com/2", topics=["Virus", "Economy"], heat=40)
+    rebuild(False)  # a rating changed: the selection may change
+    # "Virus" is on every article, a hub named in the page's notices: its new spelling redraws the page.
+    write_item("a0.md", title="A 0", webUrl="https://a.com/0", topics=["VIRUS", "Economy"], heat=0)
+    rebuild(False)
+    assert "VIRUS" in (out / "graph.html").read_text(encoding="utf-8")
 
 
 def test_a_hand_edited_output_is_written_whole(write_item: Any, tmp_path: Path) -> None:
