@@ -1,6 +1,7 @@
 """The benchmark: newsgraph side by side with the naive script, the floor, growth and rebuilds.
 
-Usage: python benchmarks/bench.py [--out out/bench] [--sizes 6000,60000] [--big 100000,1000000] [--pairs 3]
+Usage: python benchmarks/bench.py [--out out/bench] [--sizes 6000,10000,60000,100000] [--big 1000000]
+                                  [--pairs 3] [--skip side,floor,rebuild,growth,stages]
 
 Every figure is measured in one run on this machine, and speed targets are
 ratios of runs taken side by side, so a busy machine slows both sides alike.
@@ -23,7 +24,12 @@ What is measured:
 - synthetic corpora (``benchmarks/synth.py``): cost per item and peak memory
   at each of ``--sizes`` (target: 6k to 60k grows 1.3x or less, 60k under 2 GB);
 - ``--big`` sizes through the streaming build (``newsgraph build --stream``),
-  which never holds a whole networkx graph.
+  which never holds a whole networkx graph;
+- per stage (read, merge into networkx, RDF, store, networkx exports, page;
+  the streaming build's passes): wall time, CPU time and peak memory, for the
+  shared corpus and every synthetic size, through ``benchmarks/stages.py``,
+  which runs the stages one after another in one process (the build itself
+  overlaps them, so its own figures cannot be split by stage).
 """
 
 from __future__ import annotations
@@ -65,6 +71,18 @@ def measure(cmd: list[str]) -> dict[str, Any]:
     if result["rc"] != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({result['rc']}): {result['stderr']}")
     return result
+
+
+def stages(corpus: Path, out: Path, *extra: str) -> list[dict[str, Any]]:
+    """Wall, CPU and peak memory of each stage (``benchmarks/stages.py``), in a fresh process."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [PY, str(ROOT / "benchmarks" / "stages.py"), str(corpus), str(out), *extra]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    shutil.rmtree(out, ignore_errors=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    rows: list[dict[str, Any]] = json.loads(done.stdout)
+    return rows
 
 
 def floor(corpus: Path) -> dict[str, Any]:
@@ -184,7 +202,7 @@ def _row(n: int, result: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def growth(out: Path, sizes: list[int]) -> dict[str, Any]:
+def growth(out: Path, sizes: list[int], staged: bool) -> dict[str, Any]:
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="newsgraph-synth-") as tmp:
@@ -194,14 +212,20 @@ def growth(out: Path, sizes: list[int]) -> dict[str, Any]:
             shutil.rmtree(target, ignore_errors=True)
             result = build(corpus, target, "--no-cache")
             shutil.rmtree(target, ignore_errors=True)
-        rows.append(_row(n, result, stages=result["timings"]))
+            usage = stages(corpus, out / f"stages-{n}") if staged else None
+        rows.append(_row(n, result, stages=result["timings"], usage=usage))
+    by_size = {row["items"]: row for row in rows}
     return {
         "rows": rows,
         "per_item_growth": rows[-1]["ms_per_item"] / rows[0]["ms_per_item"] if len(rows) > 1 else None,
+        # the issue's pair, when both were run
+        "growth_6k_60k": by_size[60000]["ms_per_item"] / by_size[6000]["ms_per_item"]
+        if {6000, 60000} <= set(by_size)
+        else None,
     }
 
 
-def streaming(out: Path, sizes: list[int]) -> list[dict[str, Any]]:
+def streaming(out: Path, sizes: list[int], staged: bool) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="newsgraph-big-", dir=os.environ.get("NEWSGRAPH_BENCH_TMP")) as tmp:
@@ -210,7 +234,9 @@ def streaming(out: Path, sizes: list[int]) -> list[dict[str, Any]]:
             target = Path(tmp) / "out"
             result = measure([*NEWSGRAPH, "build", str(corpus), "-o", str(target), "-q", "--stream"])
             report = json.loads((target / "report.json").read_text(encoding="utf-8"))
-            rows.append(_row(n, result, generate_s=made, files=report["files"]))
+            shutil.rmtree(target)
+            usage = stages(corpus, target, "--stream") if staged else None
+            rows.append(_row(n, result, generate_s=made, files=report["files"], usage=usage))
     return rows
 
 
@@ -284,6 +310,8 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         if g["per_item_growth"]:
             lines += ["", f"cost per item grows **{g['per_item_growth']:.2f}x** from the smallest to the largest"]
+        if g.get("growth_6k_60k"):
+            lines += ["", f"from 6,000 to 60,000 items: **{g['growth_6k_60k']:.2f}x** (target ≤ 1.3)"]
     b = results.get("streaming")
     if b:
         lines += [
@@ -297,16 +325,52 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {x['items']:,} | {x['wall']:.1f} | {x['cpu']:.1f} | {x['peak_mb']:.0f} | {x['ms_per_item']:.3f} |"
             for x in b
         ]
+    lines += _stage_tables(results)
     return "\n".join(lines) + "\n"
+
+
+def _stage_tables(results: dict[str, Any]) -> list[str]:
+    """Per-stage wall, CPU and peak memory: one table, a column group per corpus."""
+    runs: list[tuple[str, list[dict[str, Any]]]] = []
+    if results.get("stages"):
+        runs.append(("shared corpus", results["stages"]))
+    runs += [(f"{x['items']:,}", x["usage"]) for x in (results.get("growth") or {}).get("rows", []) if x.get("usage")]
+    big = [(f"{x['items']:,} --stream", x["usage"]) for x in results.get("streaming") or [] if x.get("usage")]
+    lines: list[str] = []
+    for title, group in (("in memory", runs), ("streaming", big)):
+        if not group:
+            continue
+        lines += [
+            "",
+            f"## Per stage ({title}): wall s / CPU s / peak MB, the stages run one after another "
+            "(`benchmarks/stages.py`)",
+            "",
+            "| stage | " + " | ".join(name for name, _ in group) + " |",
+            "|---|" + "---|" * len(group),
+        ]
+        names = list(dict.fromkeys(row["stage"] for _, rows in group for row in rows))
+        for stage in names:
+            cells = []
+            for _, rows in group:
+                row = next((r for r in rows if r["stage"] == stage), None)
+                cells.append(f"{row['wall']:.2f} / {row['cpu']:.2f} / {row['peak_mb']:.0f}" if row else "")
+            lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench")
     parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--sizes", default="6000,60000", help="synthetic sizes for growth (comma-separated)")
-    parser.add_argument("--big", default="", help="sizes for the streaming build, e.g. 100000,1000000")
-    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth")
+    parser.add_argument(
+        "--sizes", default="6000,10000,60000,100000", help="synthetic sizes for growth (comma-separated)"
+    )
+    parser.add_argument(
+        "--big",
+        default="1000000",
+        help="sizes for the streaming build (comma-separated; '' for none); 1M takes ~40 min and ~5 GB of disk",
+    )
+    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth,stages")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     # Measure the package as installed: compiled once, not from source on every run (which is what
@@ -317,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     if CORPUS.is_dir():
         if "side" not in skip:
             results["side_by_side"] = side_by_side(args.out, args.pairs)
+            if "stages" not in skip:
+                results["stages"] = stages(CORPUS, args.out / "stages")
         if "floor" not in skip:
             results["floor"] = floor(CORPUS)
         if "rebuild" not in skip:
@@ -324,9 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"the shared corpus is not at {CORPUS}: side-by-side, floor and rebuild skipped", file=sys.stderr)
     if "growth" not in skip and args.sizes:
-        results["growth"] = growth(args.out, [int(x) for x in args.sizes.split(",")])
+        results["growth"] = growth(args.out, [int(x) for x in args.sizes.split(",")], "stages" not in skip)
     if args.big:
-        results["streaming"] = streaming(args.out, [int(x) for x in args.big.split(",")])
+        results["streaming"] = streaming(args.out, [int(x) for x in args.big.split(",")], "stages" not in skip)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     table = markdown(results)
     (args.out / "results.md").write_text(table, encoding="utf-8")

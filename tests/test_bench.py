@@ -37,4 +37,13 @@ def test_bench_harness_writes_results(tmp_path: Path) -> None:
     results = json.loads((out / "results.json").read_text())
     assert [row["items"] for row in results["growth"]["rows"]] == [100, 200]
     assert results["streaming"][0]["files"]["seen"] == 150
-    assert "cost per item grows" in (out / "results.md").read_text()
+    table = (out / "results.md").read_text()
+    assert "cost per item grows" in table
+    # every stage measured, in the order the build runs them, with its CPU time and peak memory
+    for row in results["growth"]["rows"]:
+        stages = [u["stage"] for u in row["usage"]]
+        assert stages == ["read", "merge (networkx)", "rdf", "store", "networkx exports", "html"]
+        assert all(u["wall"] > 0 and u["cpu"] > 0 and u["peak_mb"] > 20 for u in row["usage"])
+    assert [u["stage"] for u in results["streaming"][0]["usage"]] == ["read", "rdf", "graph.nt", "store"]
+    assert "## Per stage (in memory)" in table and "| 200 |" in table
+    assert "## Per stage (streaming)" in table and "| 150 --stream |" in table
