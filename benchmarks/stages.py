@@ -162,9 +162,12 @@ def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] != "--stream"):
         print(__doc__, file=sys.stderr)
         return 2
-    gc.disable()  # as ``newsgraph build`` does
     corpus, out = Path(argv[0]), Path(argv[1])
-    rows = streaming(corpus, out) if len(argv) == 3 else in_memory(corpus, out)
+    if len(argv) == 3:
+        rows = streaming(corpus, out)  # with the cyclic GC on, as ``newsgraph build --stream`` runs
+    else:
+        gc.disable()  # as ``newsgraph build`` does
+        rows = in_memory(corpus, out)
     print(json.dumps(rows))
     return 0
 
