@@ -17,9 +17,11 @@ its own:
 - ``networkx exports``: ``graph.json`` and ``graph.graphml``;
 - ``html``: the explorer page.
 
-With ``--stream`` the streaming build's passes are measured instead (read,
-rdf, graph.nt, store), told apart by its progress calls (the store's first
-chunk is counted in graph.nt).
+With ``--stream`` the streaming build's passes are measured instead: read;
+the per-partition RDF and the sorted ``graph.nt`` (one stage: the RDF
+workers end after the pass's last progress call, so only the store's first
+call tells where it ends); the store. They are told apart by the build's
+progress calls, and the store's first chunk is counted in the stage before.
 
 For each stage: wall seconds, CPU seconds (user + system, of this process
 and of the worker processes that ended in it) and the peak resident memory
@@ -142,15 +144,14 @@ def streaming(corpus: Path, out: Path) -> list[dict[str, Any]]:
     from graph.stream import stream_build
 
     meter = Meter()
-    after = {"read": "rdf", "rdf": "graph.nt"}  # the passes that end on their last progress call
 
     def progress(stage: str, done: int, total: int) -> None:
-        if meter.running != stage and stage not in after.values():
+        if stage == "read" and done == total:  # the read pass ends on its last call
             meter.stop()
-            meter.start(stage)  # the store: its first call comes after its first chunk
-        if stage in after and done == total:
+            meter.start("rdf + graph.nt")
+        elif stage == "store" and meter.running != "store":  # its first call comes after its first chunk
             meter.stop()
-            meter.start(after[stage])
+            meter.start("store")
 
     meter.start("read")
     stream_build([corpus], out, progress=progress)

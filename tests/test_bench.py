@@ -44,6 +44,6 @@ def test_bench_harness_writes_results(tmp_path: Path) -> None:
         stages = [u["stage"] for u in row["usage"]]
         assert stages == ["read", "merge (networkx)", "rdf", "store", "networkx exports", "html"]
         assert all(u["wall"] > 0 and u["cpu"] > 0 and u["peak_mb"] > 20 for u in row["usage"])
-    assert [u["stage"] for u in results["streaming"][0]["usage"]] == ["read", "rdf", "graph.nt", "store"]
+    assert [u["stage"] for u in results["streaming"][0]["usage"]] == ["read", "rdf + graph.nt", "store"]
     assert "## Per stage (in memory)" in table and "| 200 |" in table
     assert "## Per stage (streaming)" in table and "| 150 --stream |" in table
