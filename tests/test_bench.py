@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib.util
 import json
 import subprocess
 import sys
@@ -47,3 +49,13 @@ def test_bench_harness_writes_results(tmp_path: Path) -> None:
     assert [u["stage"] for u in results["streaming"][0]["usage"]] == ["read", "rdf + graph.nt", "store"]
     assert "## Per stage (in memory)" in table and "| 200 |" in table
     assert "## Per stage (streaming)" in table and "| 150 --stream |" in table
+
+
+def test_stage_meter_examples_run() -> None:
+    """benchmarks/ is outside pytest's doctest paths: run stages.py's examples here."""
+    spec = importlib.util.spec_from_file_location("stages", ROOT / "benchmarks" / "stages.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
