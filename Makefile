@@ -5,8 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 CORPUS ?= ../shared/corpora/coronavirus-news
+# Every install takes its versions from the lock; `make lock` refreshes it (on purpose: commit it saying so).
+LOCK   := requirements.lock
+EXTRAS := test,dask,notebooks
+UV     := uv==0.13.9
 
-.PHONY: demo test lint typecheck pytest corpus notebooks clean help
+.PHONY: demo test lint typecheck pytest corpus notebooks clean help lock
 
 help:
 	@echo "make demo    build seeds/ into out/ and show what was written"
@@ -14,13 +18,13 @@ help:
 	@echo "make corpus  build $(CORPUS) into out/corpus"
 	@echo "make bench   the benchmark (about an hour): side by side with the naive script, rebuilds, growth, 1M streamed"
 	@echo "make notebooks  run notebooks/*.ipynb into HTML under out/notebooks"
+	@echo "make lock    refresh $(LOCK) to the newest versions pyproject.toml allows (then make test, and commit it)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dask,notebooks]"
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[$(EXTRAS)]"
 	$(BIN)/python -m compileall -q graph
 	touch $(STAMP)
 
@@ -43,6 +47,13 @@ notebooks: $(STAMP)
 # A quick one: make bench BENCH_ARGS="--sizes 6000,60000 --big '' --skip stages"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# The lock is universal (any OS, Python 3.11+), made by uv from the ranges in pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(UV)"
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dask --extra notebooks \
+		--universal --python-version 3.11 --upgrade --quiet -o $(LOCK)
+	@echo "$(LOCK) refreshed: run make test, then commit it saying why"
 
 docs: $(STAMP)
 	$(BIN)/python -m tests.test_docs

@@ -349,13 +349,7 @@ def _guard(fm: str, path: str) -> Diagnostic | None:
                 stack.append((event.anchor, nodes))
                 nodes += 1
                 if len(stack) > MAX_DEPTH:
-                    return Diagnostic(
-                        path,
-                        "error",
-                        "yaml-too-deep",
-                        f"front matter nests deeper than {MAX_DEPTH} levels; news items are flat",
-                        line=event.start_mark.line + 1 if event.start_mark else None,
-                    )
+                    return _too_deep(path, event.start_mark.line + 1 if event.start_mark else None)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 anchor, before = stack.pop()
                 if anchor:
@@ -375,9 +369,25 @@ def _guard(fm: str, path: str) -> Diagnostic | None:
                     "yaml-too-large",
                     f"front matter expands to more than {MAX_ALIAS_NODES:,} values (YAML aliases?); refusing it",
                 )
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML 6.0.4 and later stop nesting themselves, at about 1,000 levels, while
+        # scanning ahead: the events above may never reach MAX_DEPTH.
+        if "nesting depth" in str(exc.problem):
+            return _too_deep(path, exc.problem_mark.line + 1 if exc.problem_mark else None)
         return None  # the loader reports syntax errors with their position
+    except yaml.YAMLError:
+        return None
     return None
+
+
+def _too_deep(path: str, line: int | None) -> Diagnostic:
+    return Diagnostic(
+        path,
+        "error",
+        "yaml-too-deep",
+        f"front matter nests deeper than {MAX_DEPTH} levels; news items are flat",
+        line=line,
+    )
 
 
 def _duplicate_keys(fm: str, path: str, diags: list[Diagnostic]) -> None:
