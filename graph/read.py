@@ -455,11 +455,16 @@ class _Fields:
         return self.clean(key, str(value))
 
     def clean(self, key: str, text: str) -> str | None:
+        if "\r" in text:  # Windows (CR LF) and old Mac (CR) line breaks, as YAML escapes
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         if _CONTROL.search(text):
+            found = sorted(set(_CONTROL.findall(text)))
+            names = ", ".join(f"U+{ord(c):04X}" for c in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
             text = _CONTROL.sub("\ufffd", text)
             self.warn(
                 key,
-                f"'{self.where}{key}' holds control or bidi-override characters; replaced by U+FFFD",
+                f"'{self.where}{key}' holds {names} (control or bidi-override "
+                f"character{'s' if len(found) > 1 else ''}); replaced by U+FFFD",
                 "control-character",
             )
         if len(text) > MAX_TEXT:

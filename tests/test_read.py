@@ -313,3 +313,26 @@ def test_find_files_order_suffixes_hidden_and_globs(tmp_path: Path, write_item: 
     (tmp_path / "empty").mkdir()
     _, problems = find_files([tmp_path / "empty"])
     assert [p.code for p in problems] == ["source-empty"]
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        'excerpt: "one\\r\\ntwo\\rthree"',  # YAML escapes, read by the fast path
+        'excerpt: &e "one\\r\\ntwo\\rthree"',  # an anchor sends it to PyYAML
+        "excerpt: |\r\n  one\r\n  two\r  three",  # raw CR LF and CR in the file
+    ],
+)
+def test_windows_and_mac_line_breaks_are_line_breaks(front: str) -> None:
+    result = parse_text(f"---\nwebUrl: https://e.com/a\ntitle: T\n{front}\n---\n")
+    assert result.article is not None
+    assert result.article.excerpt == "one\ntwo\nthree"
+    assert codes(result) == []
+
+
+def test_the_control_character_warning_names_the_characters() -> None:
+    result = parse_text('---\nwebUrl: https://e.com/a\ntitle: "a\\x07b\\x1bc\\x07"\n---\n')
+    assert result.article is not None and result.article.title == "a\ufffdb\ufffdc\ufffd"
+    (diag,) = result.diagnostics
+    assert diag.code == "control-character"
+    assert "U+0007, U+001B" in diag.message, diag.message
