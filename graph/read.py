@@ -459,7 +459,9 @@ class _Fields:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         if _CONTROL.search(text):
             found = sorted(set(_CONTROL.findall(text)))
-            names = ", ".join(f"U+{ord(c):04X}" for c in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+            names = ", ".join(f"U+{ord(c):04X}" for c in found[:5])
+            if len(found) > 5:
+                names += f" and {len(found) - 5} more"
             text = _CONTROL.sub("\ufffd", text)
             self.warn(
                 key,
