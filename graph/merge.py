@@ -299,6 +299,7 @@ def _add_provider(g: nx.MultiDiGraph, p: ProviderRecord) -> str:
         g.add_node(node, kind="provider", label=name, name=name)
         if p.domain:
             g.nodes[node]["domain"] = p.domain
+            g.nodes[node]["url"] = f"https://{p.domain}/"  # the outlet's home page
     if p.domain:
         site = website_iri(p.domain)
         if site not in g:

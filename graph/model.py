@@ -15,7 +15,7 @@ article    title, excerpt, category, genre, published_at, updated_at (aware
            datetimes), quality, heat, published, url, same_as (list of IRIs),
            sources (files it came from), stub (True when only known from
            ``related`` lists), body, featured_content, extra (unknown fields)
-provider   name, domain (an outlet: one per domain *and* name)
+provider   name, domain, url (an outlet: one per domain *and* name; url is https://DOMAIN/)
 website    domain, url (``https://DOMAIN/``; shared by the outlets of one domain)
 topic      key (normalized label)
 tag        key, place (True for ISO 3166 codes such as ``US-CA``)

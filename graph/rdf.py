@@ -20,7 +20,8 @@ article      ``a schema:NewsArticle``; headline, description, articleSection,
              ``ng:featuredContent``/``ng:extra`` (``rdf:JSON``),
              ``prov:wasDerivedFrom`` → source file
 provider     ``a schema:NewsMediaOrganization``; name, ``ng:domain``,
-             ``schema:url`` → website, logo → image, parentOrganization
+             ``schema:url`` ``https://DOMAIN/`` (its home page), ``ng:website``
+             → website, logo → image, parentOrganization
 website      ``a schema:WebSite``; ``schema:url`` ``https://DOMAIN/``, ``ng:domain``
 topic, tag   ``a skos:Concept``; ``skos:prefLabel``, ``skos:hiddenLabel``
              (the normalized key), ``skos:inScheme`` :data:`TOPICS` or
@@ -36,7 +37,7 @@ source file  ``a prov:Entity, ng:SourceFile``; ``ng:path`` (the path as given
 Every node also has ``rdfs:label``. Edges: published_by → ``schema:publisher``,
 about → ``schema:about``, tagged → ``schema:keywords``, image →
 ``schema:image``, author → ``schema:author``, related → ``dcterms:relation``,
-website → ``schema:url``, logo → ``schema:logo``, parent_organization →
+website → ``ng:website``, logo → ``schema:logo``, parent_organization →
 ``schema:parentOrganization``. An attribute the mapping does not know (or of
 an unexpected type) is kept in ``ng:attributes`` as JSON.
 
@@ -182,7 +183,7 @@ _ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
         ("featured_content", NG + "featuredContent", _JSONV),
         ("extra", NG + "extra", _JSONV),
     ],
-    "provider": [("name", SCHEMA + "name", _STR), ("domain", NG + "domain", _STR)],
+    "provider": [("name", SCHEMA + "name", _STR), ("domain", NG + "domain", _STR), ("url", SCHEMA + "url", _IRIV)],
     "website": [("url", SCHEMA + "url", _IRIV), ("domain", NG + "domain", _STR)],
     "topic": [("key", SKOS + "hiddenLabel", _STR)],
     "tag": [("key", SKOS + "hiddenLabel", _STR)],
@@ -208,14 +209,12 @@ PREDICATES: Final = {
     "image": SCHEMA + "image",
     "author": SCHEMA + "author",
     "related": DCTERMS + "relation",
-    "website": SCHEMA + "url",
+    "website": NG + "website",
     "logo": SCHEMA + "logo",
     "parent_organization": SCHEMA + "parentOrganization",
 }
-# (subject kind, predicate) → relation; schema:url is an edge only from a provider.
-_EDGE_OF: Final = {(k, p): r for r, p in PREDICATES.items() for k in _ATTRS if (k, p) != ("article", SCHEMA + "url")}
-_EDGE_OF.pop(("website", SCHEMA + "url"))
-_EDGE_OF.pop(("image", SCHEMA + "url"))
+# (subject kind, predicate) → relation.
+_EDGE_OF: Final = {(k, p): r for r, p in PREDICATES.items() for k in _ATTRS}
 
 
 @lru_cache(maxsize=1 << 16)

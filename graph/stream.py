@@ -409,7 +409,6 @@ def _emit(index: _Index, work: Path, part: int) -> list[Diagnostic]:
 
 _TYPE: Final = f"<{RDF_NS}type>"
 _IN_SCHEME: Final = f"<{SKOS}inScheme>"
-_URL_EDGE: Final = f"<{PREDICATES['website']}>"
 
 
 class _Counts:
@@ -418,33 +417,22 @@ class _Counts:
     def __init__(self) -> None:
         self.kind_of_object = {f"<{cls}> .\n": kind for kind, cls in CLASSES.items() if kind not in ("topic", "tag")}
         self.scheme_kind = {f"<{TOPICS}> .\n": "topic", f"<{TAGS}> .\n": "tag"}
-        self.relation_of = {f"<{p}>": r for r, p in PREDICATES.items() if r != "website"}
-        self.provider_class = f"<{CLASSES['provider']}> .\n"
+        self.relation_of = {f"<{p}>": r for r, p in PREDICATES.items()}
         self.nodes: Counter[str] = Counter()
         self.edges: Counter[str] = Counter()
         self.triples = 0
-        self.subject = ""
-        self.is_provider = False
 
     def add(self, line: str) -> None:
         self.triples += 1
-        s, p, rest = line.split(" ", 2)
-        if s != self.subject:
-            self.subject = s
-            self.is_provider = False
+        _, p, rest = line.split(" ", 2)
         if p == _TYPE:
             kind = self.kind_of_object.get(rest)
             if kind is not None:
                 self.nodes[kind] += 1
-                if rest == self.provider_class:
-                    self.is_provider = True
         elif p == _IN_SCHEME:
             kind = self.scheme_kind.get(rest)
             if kind is not None:
                 self.nodes[kind] += 1
-        elif p == _URL_EDGE:
-            if self.is_provider:
-                self.edges["website"] += 1
         else:
             relation = self.relation_of.get(p)
             if relation is not None:

@@ -196,3 +196,21 @@ def test_unknown_attributes_kept() -> None:
     )
     g.add_edge("https://a.org/1", "https://a.org/2", "related", relation="related")
     assert norm(from_rdf(to_rdf(g))) == norm(g)
+
+
+def test_an_outlets_url_is_its_home_page_and_its_website_has_a_predicate_of_its_own(
+    seeds_out: tuple[graph.KnowledgeGraph, Path],
+) -> None:
+    _, out = seeds_out
+    g = rdflib.Graph().parse(out / "graph.ttl")
+    ng = rdflib.Namespace(graph.rdf.NG)
+    outlets = set(g.subjects(RDF.type, SDO.NewsMediaOrganization))
+    assert len(outlets) == 5
+    for outlet in outlets:
+        domain = str(g.value(outlet, ng.domain))
+        assert g.value(outlet, SDO.url) == rdflib.URIRef(f"https://{domain}/")
+        site = g.value(outlet, ng.website)
+        assert (site, RDF.type, SDO.WebSite) in g
+        assert g.value(site, SDO.url) == rdflib.URIRef(f"https://{domain}/")
+    # no schema:url anywhere points at a minted node
+    assert not [o for o in g.objects(None, SDO.url) if str(o).startswith(graph.identity.ID)]
