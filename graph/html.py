@@ -48,8 +48,8 @@ import json
 import math
 import os
 import re
+import secrets
 import sys
-import tempfile
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -1041,7 +1041,9 @@ def explore(kg: KnowledgeGraph, **filters: Any) -> Page:
 def _atomic_write(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        # Not mkstemp: its files are 0600 whatever the umask, and outputs follow the umask.
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)

@@ -611,3 +611,21 @@ def test_edges_json_is_the_json_of_the_edge_objects(rows: list[tuple[int, int, s
     from graph.html import _edge_dicts, _edges_json, _json
 
     assert _edges_json(rows) == _json(_edge_dicts(rows))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_written_files_follow_the_umask(seeds_dir: Path, tmp_path: Path, umask: int) -> None:
+    out, page = tmp_path / "out", tmp_path / "view.html"
+    code = f"import os, sys; os.umask({umask:#o}); from graph.cli import main; sys.argv = ['newsgraph', *sys.argv[1:]]; main()"
+    for args in (["build", str(seeds_dir), "-o", str(out)], ["view", "-d", str(out), "-o", str(page), "--topic", "AI"]):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    saved = tmp_path / "saved.html"
+    old = os.umask(umask)
+    try:
+        graph.explore(graph.build([seeds_dir]), topic="AI").save(saved)
+    finally:
+        os.umask(old)
+    files = [page, saved, *(p for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts)]
+    modes = {str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
