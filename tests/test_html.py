@@ -616,7 +616,7 @@ def test_edges_json_is_the_json_of_the_edge_objects(rows: list[tuple[int, int, s
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_written_files_follow_the_umask(seeds_dir: Path, tmp_path: Path, umask: int) -> None:
     out, page = tmp_path / "out", tmp_path / "view.html"
-    code = f"import os, sys; os.umask({umask:#o}); from graph.cli import main; sys.argv = ['newsgraph', *sys.argv[1:]]; main()"
+    code = f"import os, sys; os.umask({umask:#o}); from graph.cli import main; sys.argv[0] = 'newsgraph'; main()"
     for args in (["build", str(seeds_dir), "-o", str(out)], ["view", "-d", str(out), "-o", str(page), "--topic", "AI"]):
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
