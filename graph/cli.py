@@ -374,8 +374,12 @@ def view(
         typer.Option("--max-nodes", min=1, help="Draw at most this many nodes (default keeps the page fast)."),
     ] = None,
 ) -> None:
-    """Write an interactive HTML page of one view of the graph in OUT (opens offline, from file://)."""
-    from .html import DEFAULT_MAX_NODES, write_view
+    """Write an interactive HTML page of one view of the graph in OUT (opens offline, from file://).
+
+    Filters combine (every one must hold). When no article matches them, nothing
+    is written and the exit status is 1.
+    """
+    from .html import DEFAULT_MAX_NODES, EmptyViewError, write_view
 
     try:
         shown = write_view(
@@ -390,6 +394,9 @@ def view(
             until=until,
             max_nodes=max_nodes or DEFAULT_MAX_NODES,
         )
+    except EmptyViewError as exc:
+        err_console.print(f"{exc}; {file} was not written (loosen a filter)", markup=False)
+        raise typer.Exit(1) from None
     except NewsgraphError as exc:
         _fail(exc)
     counts = ", ".join(f"{n:,} {kind}" for kind, n in shown.counts.items())

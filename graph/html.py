@@ -67,6 +67,7 @@ from .model import KnowledgeGraph
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "EmptyViewError",
     "Page",
     "View",
     "ViewError",
@@ -136,6 +137,10 @@ _SCRIPT_RE: Final = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re
 
 class ViewError(NewsgraphError):
     """A view could not be made: an unknown article, topic or outlet, or a bad option."""
+
+
+class EmptyViewError(ViewError):
+    """Every filter names something known, but no article matches them all (a page would be blank)."""
 
 
 @dataclass(slots=True)
@@ -383,7 +388,8 @@ def select_view(
         At most this many nodes; the nearest (``around``), those in stories,
         then the best-rated come first, and :attr:`View.omitted` counts the rest.
 
-    Raises :class:`ViewError` for an unknown URL, topic or outlet.
+    Raises :class:`ViewError` for an unknown URL, topic or outlet, and
+    :class:`EmptyViewError` when filters were given and no article matches them all.
 
     >>> import graph
     >>> kg = graph.build(["seeds"])
@@ -439,6 +445,8 @@ def select_view(
     if first is not None or last is not None:
         articles = {a for a in articles if _in_range(g.nodes[a].get("published_at"), first, last)}
         titles.append(f"published {first or '…'} to {last or '…'}")
+    if titles and not articles:
+        raise EmptyViewError(f"no article matches: {'; '.join(titles)}")
 
     related = _related_degrees(g)
     data = g._node

@@ -629,3 +629,27 @@ def test_written_files_follow_the_umask(seeds_dir: Path, tmp_path: Path, umask: 
     files = [page, saved, *(p for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts)]
     modes = {str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in files}
     assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--topic", "AI", "--since", "2031-01-01"],
+            "no article matches: articles about 'AI'; published 2031-01-01 to …",
+        ),
+        (["--topic", "Computer Vision", "--until", "2000-01-01"], "no article matches"),
+    ],
+)
+def test_a_view_that_matches_nothing_writes_nothing_and_fails(
+    seeds_dir: Path, tmp_path: Path, args: list[str], said: str
+) -> None:
+    out, page = tmp_path / "out", tmp_path / "view.html"
+    graph.write_outputs(graph.build([seeds_dir]), out, names=["graph.json"])
+    result = CliRunner().invoke(app, ["view", "-d", str(out), "-o", str(page), *args])
+    assert result.exit_code == 1, result.output
+    assert said in result.stderr
+    assert "was not written" in result.stderr
+    assert not page.exists()
+    with pytest.raises(graph.html.EmptyViewError):
+        graph.explore(graph.build([seeds_dir]), topic="AI", since="2031-01-01")
