@@ -39,6 +39,16 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 OutDir = Annotated[Path, typer.Option("--dir", "-d", help="Folder of a build (the -o of 'newsgraph build').")]
 
 
+def _plural(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,234 files``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _strict_failed(kg: KnowledgeGraph) -> None:
+    files = len({d.path for d in kg.report.errors})
+    err_console.print(f"--strict: {_plural(files, 'file')} {'has' if files == 1 else 'have'} errors", markup=False)
+
+
 def _fail(exc: NewsgraphError) -> NoReturn:
     err_console.print(f"error: {exc}", markup=False)
     raise typer.Exit(2)
@@ -114,7 +124,9 @@ def _summary(kg: KnowledgeGraph, out: Path | None, seconds: float | None) -> Non
     if any(counts.values()):
         more = f" (all in {out / 'report.json'})" if out else ""
         err_console.print(
-            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes{more}", markup=False
+            f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
+            f"{_plural(counts['info'], 'note')}{more}",
+            markup=False,
         )
     if out is not None:
         took = f" in {seconds:.1f}s" if seconds is not None else ""
@@ -189,7 +201,7 @@ def build(
     if not quiet:
         _summary(kg, out, time.perf_counter() - started)
     if strict and kg.report.errors:
-        err_console.print(f"--strict: {len(kg.report.errors)} files have errors", markup=False)
+        _strict_failed(kg)
         raise typer.Exit(1)
 
 
@@ -217,7 +229,7 @@ def _stream_build(
         out_console.print(f"{result.triples:,} triples in {result.partitions:,} partitions", markup=False)
         _summary(kg, out, time.perf_counter() - started)
     if strict and kg.report.errors:
-        err_console.print(f"--strict: {len(kg.report.errors)} files have errors", markup=False)
+        _strict_failed(kg)
         raise typer.Exit(1)
 
 
@@ -283,15 +295,19 @@ def query_command(
     except NewsgraphError as exc:
         _fail(exc)
     if fmt != "table":
-        sys.stdout.write(result.serialize(fmt))
-        return
-    table = Table(show_header=True, header_style="bold")
-    for name in ["ask"] if result.boolean is not None else result.variables:
-        table.add_column(name, overflow="fold")
-    for row in result.display_rows():
-        table.add_row(*row)
-    out_console.print(table)
-    err_console.print(f"{len(result)} rows in {result.elapsed * 1000:.0f} ms", markup=False)
+        text = result.serialize(fmt)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        table = Table(show_header=True, header_style="bold")
+        for name in ["ask"] if result.boolean is not None else result.variables:
+            table.add_column(name, overflow="fold")
+        for row in result.display_rows():
+            table.add_row(*row)
+        out_console.print(table)
+        err_console.print(f"{_plural(len(result), 'row')} in {result.elapsed * 1000:.0f} ms", markup=False)
+    if result.boolean is None and not result.rows:
+        said = f" with {', '.join(f'{k}={v}' for k, v in bindings.items())}" if bindings else ""
+        err_console.print(f"the query matched nothing{said} (0 rows)", markup=False)
 
 
 @app.command()

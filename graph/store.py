@@ -359,14 +359,32 @@ class QueryResult:
 # --------------------------------------------------------------------------- running
 
 
-def _substitutions(bindings: Mapping[str, str] | None) -> dict[ox.Variable, Term] | None:
+_SAME_AS: Final = ox.NamedNode("https://schema.org/sameAs")
+_URL: Final = ox.NamedNode("https://schema.org/url")
+_RELATION: Final = "http://purl.org/dc/terms/relation"
+_STORY_ID: Final = f"""SELECT (IRI(MIN(STR(?other))) AS ?story) WHERE {{
+  ARTICLE (<{_RELATION}>|^<{_RELATION}>)* ?other .
+  FILTER EXISTS {{ ARTICLE (<{_RELATION}>|^<{_RELATION}>) ?any }}
+}}"""
+
+
+def _substitutions(store: ox.Store, bindings: Mapping[str, str] | None) -> dict[ox.Variable, Term] | None:
+    """Bound values as terms: a URL is read the way the build reads URLs (:func:`resolve_url`).
+
+    ``story`` is special: any article of a story stands for the story (whose id
+    is its least article IRI, as the ``story`` and ``stories`` queries name it).
+    """
     if not bindings:
         return None
     out: dict[ox.Variable, Term] = {}
     for name, value in bindings.items():
-        var = ox.Variable(name.lstrip("?$"))
+        key = name.lstrip("?$")
+        var = ox.Variable(key)
         if re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value, re.IGNORECASE):
-            out[var] = ox.NamedNode(value)
+            node = resolve_url(store, value)
+            if key == "story":
+                node = _story_of(store, node)
+            out[var] = node
         else:
             out[var] = ox.Literal(value)
     return out
@@ -378,6 +396,39 @@ def _syntax_message(exc: Exception) -> str:
     if m:
         return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3)}"
     return f"SPARQL syntax error: {text}"
+def resolve_url(store: ox.Store, url: str) -> ox.NamedNode:
+    """The node ``url`` names in ``store``: as given, in canonical form (``www.``, tracking
+    parameters and fragments dropped, as the build does), or the article whose ``sameAs``
+    or ``url`` it is (an AMP variant); else ``url`` unchanged, in canonical form when it has one.
+
+    >>> store = memory_store(_EXAMPLE)
+    >>> resolve_url(store, "HTTPS://www.Example.org/a?utm_source=x#top").value
+    'https://example.org/a'
+    """
+    from .identity import canonical_url
+
+    candidates = [url, *(canonical_url(url, exact=exact) for exact in (False, True))]
+    wanted = list(dict.fromkeys(c for c in candidates if c))
+    for iri in wanted:
+        node = ox.NamedNode(iri)
+        if next(store.quads_for_pattern(node, None, None), None) is not None:
+            return node
+    for iri in wanted:
+        for predicate in (_SAME_AS, _URL):
+            for quad in store.quads_for_pattern(None, predicate, ox.NamedNode(iri)):
+                if isinstance(quad.subject, ox.NamedNode):
+                    return quad.subject
+    return ox.NamedNode(wanted[1] if len(wanted) > 1 else wanted[0])
+
+
+def _story_of(store: ox.Store, article: ox.NamedNode) -> ox.NamedNode:
+    answer = store.query(_STORY_ID.replace("ARTICLE", str(article)))  # str(): <iri>, valid as it is
+    assert isinstance(answer, ox.QuerySolutions)
+    for solution in answer:
+        story = solution["story"]
+        if isinstance(story, ox.NamedNode):
+            return story
+    return article
 
 
 def query_store(
@@ -392,7 +443,9 @@ def query_store(
 
     The prefixes of :data:`PREFIXES` need no declaration. ``bindings`` gives
     variables a value before the query runs (``{"place": "GB"}``; text that
-    looks like an absolute IRI becomes an IRI, anything else a string).
+    looks like an absolute IRI becomes an IRI, read as the build reads URLs
+    (:func:`resolve_url`), anything else a string; ``story`` takes any article
+    of the story).
     Raises :class:`~graph.errors.QueryError` for a syntax error (with line
     and column), a refused query (see :func:`check_query`) or a query that
     runs longer than ``timeout`` seconds (``None``: no limit). On timeout the
@@ -410,7 +463,7 @@ def query_store(
     import time
 
     check_query(sparql, allow_remote=allow_remote)
-    substitutions = _substitutions(bindings)
+    substitutions = _substitutions(store, bindings)
     stop = threading.Event()
     box: dict[str, Any] = {}
 

@@ -129,3 +129,44 @@ def test_cli_group_by_on_the_corpus_is_fast_and_well_formed(corpus_out: Path) ->
     doc = json.loads(result.stdout)
     assert doc["head"]["vars"] == ["outlet", "domain", "articles"]
     assert doc["results"]["bindings"][0]["articles"]["datatype"].endswith("#integer")
+
+
+GOVTECH = "https://govtech.com/public-safety/lawsuit-highlights-legal-risks-of-facial-recognition-tech"
+BIOMETRIC = "https://biometricupdate.com/202307/un-high-commissioner-says-facial-recognition-could-lead-to-destruction-of-privacy"
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import graph
+
+    out = tmp_path_factory.mktemp("seeds_out")
+    graph.write_outputs(graph.build(["seeds"]), out)
+    return out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        BIOMETRIC,  # the story's id
+        GOVTECH,  # a member's URL
+        GOVTECH.replace("https://", "https://www.") + "?utm_source=feed#top",  # as a reader would paste it
+        GOVTECH.replace("https://govtech.com", "HTTPS://WWW.GovTech.com:443"),
+    ],
+)
+def test_story_bound_to_any_url_of_any_member_finds_the_story(seeds_out: Path, url: str) -> None:
+    result = CliRunner().invoke(app, ["query", "story", "-d", str(seeds_out), "--bind", f"story={url}", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.splitlines()[1:]
+    assert len(rows) == 3
+    assert {r.split(",")[0] for r in rows} == {BIOMETRIC}
+    assert GOVTECH in result.stdout
+    assert "matched nothing" not in result.stderr
+
+
+def test_a_query_that_matches_nothing_says_so_and_succeeds(seeds_out: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["query", "story", "-d", str(seeds_out), "--bind", "story=https://nowhere.example/x", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("}\n")
+    assert "the query matched nothing with story=https://nowhere.example/x (0 rows)" in result.stderr
