@@ -21,8 +21,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import NewsgraphError
-from .export import load
-from .model import KnowledgeGraph
+from .model import BuildReport, KnowledgeGraph
 
 app = typer.Typer(
     name="newsgraph",
@@ -235,11 +234,13 @@ def _stream_build(
 
 @app.command()
 def stats(out: OutDir = Path("out")) -> None:
-    """Print the counts of a build: files, nodes per kind, edges per relation."""
+    """Print the counts of a build (any kind, --stream too): files, nodes per kind, edges per relation."""
     try:
-        kg = load(out)
+        report = BuildReport.read(out)
     except NewsgraphError as exc:
         _fail(exc)
+    kg = KnowledgeGraph.empty()
+    kg.report = report
     _summary(kg, None, None)
 
 
@@ -423,7 +424,7 @@ def view(
 
 @app.command("validate")
 def validate_command(out: OutDir = Path("out")) -> None:
-    """Check OUT/graph.ttl against the SHACL shapes of the package (exit status 1 on violations)."""
+    """Check OUT/graph.ttl (graph.nt after --stream) against the SHACL shapes (exit status 1 on violations)."""
     from .validate import validate
 
     try:
@@ -436,9 +437,11 @@ def validate_command(out: OutDir = Path("out")) -> None:
     for v in report.violations:
         out_console.print(str(v), markup=False)
     if not report.conforms:
-        out_console.print(f"{len(report.violations)} violations in {report.triples:,} triples", markup=False)
+        out_console.print(
+            f"{report.file}: {_plural(len(report.violations), 'violation')} in {report.triples:,} triples", markup=False
+        )
         raise typer.Exit(1)
-    out_console.print(f"{out / 'graph.ttl'} conforms ({report.triples:,} triples)", markup=False)
+    out_console.print(f"{report.file} conforms ({report.triples:,} triples)", markup=False)
 
 
 def main() -> None:

@@ -618,6 +618,13 @@ def load(out: str | os.PathLike[str]) -> KnowledgeGraph:
     try:
         data = json.loads(graph_file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
+        if (folder / "graph.nt").is_file() and (folder / "report.json").is_file():
+            raise OutputError(
+                f"{folder} was built with --stream, which keeps no networkx graph (graph.json); "
+                f"build without --stream to load or draw it, or ask its store: 'newsgraph query ... -d {folder}', "
+                f"'newsgraph serve -d {folder}' ('newsgraph stats' and 'newsgraph validate' work on it)",
+                path=str(folder),
+            ) from exc
         raise OutputError(
             f"{folder} holds no build (no graph.json); run 'newsgraph build SOURCE -o {folder}' first",
             path=str(folder),

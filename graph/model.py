@@ -47,13 +47,17 @@ parent_organization provider → organization ``provider.publishers``
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
+from .errors import OutputError
 from .records import Diagnostic
 
 if TYPE_CHECKING:
@@ -114,6 +118,39 @@ class BuildReport:
         )
         self.nodes = {k: nodes[k] for k in KINDS if nodes[k]}
         self.edges = {r: edges[r] for r in RELATIONS if edges[r]}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> BuildReport:
+        """Read the ``report.json`` form back (what :meth:`to_dict` wrote).
+
+        >>> r = BuildReport(nodes={"article": 2}, edges={"related": 1})
+        >>> BuildReport.from_dict(r.to_dict()) == r
+        True
+        """
+        return cls(
+            files=FileCounts(**raw.get("files", {})),
+            diagnostics=[Diagnostic(**d) for d in raw.get("diagnostics", [])],
+            nodes={str(k): int(v) for k, v in raw.get("nodes", {}).items()},
+            edges={str(k): int(v) for k, v in raw.get("edges", {}).items()},
+            timings={str(k): float(v) for k, v in raw.get("timings", {}).items()},
+        )
+
+    @classmethod
+    def read(cls, out: str | os.PathLike[str]) -> BuildReport:
+        """The report of the build in folder ``out`` (its ``report.json``), whichever way it was built.
+
+        Raises :class:`~graph.errors.OutputError` when ``out`` holds no report.
+        """
+        path = Path(out) / "report.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_dict(raw)
+        except FileNotFoundError as exc:
+            raise OutputError(
+                f"{out} holds no build (no report.json); run 'newsgraph build SOURCE -o {out}' first", path=str(out)
+            ) from exc
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise OutputError(f"cannot read {path}: {exc}", path=str(path)) from exc
 
     def to_dict(self) -> dict[str, Any]:
         """The ``report.json`` form.

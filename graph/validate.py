@@ -53,6 +53,8 @@ class ValidationReport:
     conforms: bool
     violations: list[Violation] = field(default_factory=list)
     triples: int = 0
+    #: The file checked, when a file or a build folder was given.
+    file: str | None = None
 
 
 def shapes() -> Graph:
@@ -64,12 +66,17 @@ def shapes() -> Graph:
     return g
 
 
+def _rdf_file(path: Path) -> Path:
+    """``path``, or for a build folder its ``graph.ttl``, else its ``graph.nt`` (a streamed build's only RDF file)."""
+    if path.is_dir():
+        return next((path / n for n in ("graph.ttl", "graph.nt") if (path / n).is_file()), path / "graph.ttl")
+    return path
+
+
 def _load(path: Path) -> Graph:
-    """Read an RDF file (or the ``graph.ttl`` of a build folder) into rdflib, parsing with pyoxigraph."""
+    """Read an RDF file into rdflib, parsing with pyoxigraph."""
     from .rdf import FORMATS, Triple, to_rdflib_graph
 
-    if path.is_dir():
-        path = path / "graph.ttl"
     fmt = FORMATS.get(path.suffix)
     if fmt is None:
         raise OutputError(f"cannot validate {path}: not an RDF file ({', '.join(FORMATS)})", path=str(path))
@@ -105,7 +112,7 @@ def _short(g: Graph, node: Node | None) -> str | None:
 
 
 def validate(data: Graph | str | os.PathLike[str]) -> ValidationReport:
-    """Validate ``data`` (an rdflib Graph, an RDF file, or a build folder's ``graph.ttl``).
+    """Validate ``data`` (an rdflib Graph, an RDF file, or a build folder: its ``graph.ttl``, else ``graph.nt``).
 
     Raises :class:`~graph.errors.OutputError` when the file cannot be read
     and ``ImportError`` when pySHACL is not installed.
@@ -114,7 +121,8 @@ def validate(data: Graph | str | os.PathLike[str]) -> ValidationReport:
     from rdflib import BNode, Graph, URIRef
     from rdflib.namespace import SH
 
-    rdf = data if isinstance(data, Graph) else _load(Path(data))
+    file = None if isinstance(data, Graph) else _rdf_file(Path(data))
+    rdf = data if file is None else _load(file)
     shape_graph = shapes()
     conforms, results, _ = pyshacl.validate(
         rdf, shacl_graph=shape_graph, inference="none", advanced=False, allow_warnings=True
@@ -141,4 +149,4 @@ def validate(data: Graph | str | os.PathLike[str]) -> ValidationReport:
             )
         )
     violations.sort(key=lambda v: (v.focus, v.shape, v.path or "", v.message))
-    return ValidationReport(bool(conforms), violations, len(rdf))
+    return ValidationReport(bool(conforms), violations, len(rdf), None if file is None else str(file))
