@@ -258,6 +258,10 @@ def find_source_names(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[s
     files, problems = find_names(source_list)
     if not files:
         where = ", ".join(source_list) or "(no sources given)"
+        missing = [d.path for d in problems if d.code == "source-missing"]
+        if missing and len(missing) == len(source_list):
+            verb = "does not exist" if len(missing) == 1 else "do not exist"
+            raise SourceError(f"{where} {verb}; check the path", path=where)
         raise SourceError(f"no news files (.md, .markdown, .txt) found in {where}", path=where)
     return files, problems
 

@@ -37,10 +37,10 @@ def test_bad_file_is_reported_and_strict_fails(write_item: WriteItem, tmp_path: 
     result = runner.invoke(app, ["build", str(tmp_path / "corpus"), "-o", str(out)])
     assert result.exit_code == 0
     assert "bad.md:3:1: error:" in result.output and "[yaml-syntax]" in result.output
-    assert "1 errors, 0 warnings" in result.output
+    assert "1 error, 0 warnings, 0 notes" in result.output
     strict = runner.invoke(app, ["build", str(tmp_path / "corpus"), "-o", str(out), "--strict", "-q"])
     assert strict.exit_code == 1
-    assert "--strict: 1 files have errors" in strict.output
+    assert "--strict: 1 file has errors" in strict.output
     report = json.loads((out / "report.json").read_text())
     assert report["files"] == {"seen": 2, "built": 1, "failed": 1, "cached": 2}
     (diag,) = report["diagnostics"]
@@ -48,10 +48,23 @@ def test_bad_file_is_reported_and_strict_fails(write_item: WriteItem, tmp_path: 
 
 
 def test_nothing_to_build_exits_2_without_traceback(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["build", str(tmp_path / "missing"), "-o", str(tmp_path / "out")])
+    missing = tmp_path / "missing"
+    result = runner.invoke(app, ["build", str(missing), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert "error: no news files" in result.output
+    assert f"error: {missing} does not exist; check the path" in result.output
     assert "Traceback" not in result.output
+    both = runner.invoke(app, ["build", str(missing), str(tmp_path / "gone"), "-o", str(tmp_path / "out")])
+    assert both.exit_code == 2 and "do not exist; check the path" in both.output
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["build", str(tmp_path / "empty"), "-o", str(tmp_path / "out")])
+    assert empty.exit_code == 2 and "error: no news files (.md, .markdown, .txt) found in" in empty.output
+
+
+def test_json_answers_end_with_a_newline(seeds_dir: Path, tmp_path: Path) -> None:
+    runner.invoke(app, ["build", str(seeds_dir), "-o", str(tmp_path), "-q"])
+    for fmt in ("json", "csv", "tsv"):
+        result = runner.invoke(app, ["query", "top-outlets", "-d", str(tmp_path), "--format", fmt])
+        assert result.exit_code == 0 and result.stdout.endswith("\n"), (fmt, result.stdout[-20:])
 
 
 def test_stats(seeds_dir: Path, tmp_path: Path) -> None:
