@@ -46,6 +46,47 @@ def test_readme_names_every_command() -> None:
         assert f"newsgraph {name}" in readme, name
 
 
+def _synopsis() -> dict[str, str]:
+    """The README's synopsis block: command → its lines (continuation lines included)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Command line", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines: dict[str, str] = {}
+    command = ""
+    for line in block.splitlines():
+        if line.startswith("newsgraph "):
+            command = line.split()[1]
+        lines[command] = lines.get(command, "") + " " + line.split("#", 1)[0]
+    return lines
+
+
+def test_readme_synopsis_names_every_option() -> None:
+    synopsis = _synopsis()
+    for name, command in get_command(app).commands.items():  # type: ignore[attr-defined]
+        assert name in synopsis, name
+        for param in command.params:
+            opts = [o for o in param.opts if o.startswith("-")]
+            if opts and opts != ["--help"]:
+                assert any(o in synopsis[name] for o in opts), f"the README synopsis of {name} lacks {opts[-1]}"
+
+
+def test_readme_examples_name_the_folder_they_read() -> None:
+    """An example without -d silently answers from ./out, whatever was built before it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    reads = {
+        name
+        for name, command in get_command(app).commands.items()  # type: ignore[attr-defined]
+        if any("--dir" in p.opts for p in command.params)
+    }
+    synopsis = set(_synopsis().values())
+    for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL):
+        for line in block.splitlines():
+            words = line.split()
+            if len(words) > 1 and words[0] == "newsgraph" and words[1] in reads and "--list" not in words:
+                if any(line in s for s in synopsis):
+                    continue
+                assert "-d" in words or "--dir" in words, f"README example without -d: {line}"
+
+
 def _python_blocks() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     return re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
