@@ -317,28 +317,56 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7878,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a query may run.")] = 30.0,
+    cors: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors",
+            metavar="ORIGIN",
+            help="Let pages from ORIGIN (scheme://host[:port], or '*' for any) query the endpoint "
+            "from a browser (repeatable; off by default).",
+        ),
+    ] = None,
 ) -> None:
     """Serve OUT/store as a read-only SPARQL 1.1 Protocol endpoint (GET/POST /query).
 
     Oxigraph answers the queries; SERVICE, FROM and updates are refused before
-    they reach it. Stop with Ctrl+C.
+    they reach it, and the prefixes of 'newsgraph query' need no declaring.
+    Stop with Ctrl+C, SIGTERM or SIGHUP: the engine stops with it.
     """
+    import signal
+
     from .server import Endpoint
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    endpoint: Endpoint | None = None
     try:
-        endpoint = Endpoint(out, host=host, port=port, timeout=timeout).start()
+        endpoint = Endpoint(out, host=host, port=port, timeout=timeout, cors=cors or ()).start()
+        if not endpoint.sandboxed:
+            err_console.print(
+                f"warning: the SPARQL engine runs without its sandbox ({endpoint.sandbox_note}); "
+                "a local process that finds its loopback port can make it run SERVICE queries",
+                markup=False,
+            )
+        err_console.print(
+            f"SPARQL endpoint at {endpoint.url}/query (query page {endpoint.url}/), read-only; Ctrl+C stops it",
+            markup=False,
+        )
+        endpoint.serve_forever()
     except NewsgraphError as exc:
         _fail(exc)
-    err_console.print(
-        f"SPARQL endpoint at {endpoint.url}/query (query page {endpoint.url}/), read-only; Ctrl+C stops it",
-        markup=False,
-    )
-    try:
-        endpoint.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        endpoint.close()
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        if endpoint is not None:
+            endpoint.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command()
