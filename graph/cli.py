@@ -340,7 +340,8 @@ def serve(
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    signals = (signal.SIGTERM, signal.SIGHUP)
+    # (a signal already ignored stays ignored: under nohup, a hang-up must not stop the endpoint)
+    signals = [sig for sig in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(sig) != signal.SIG_IGN]
     previous = {sig: signal.signal(sig, stop) for sig in signals}
     endpoint: Endpoint | None = None
     try:
