@@ -121,8 +121,11 @@ def validate(data: Graph | str | os.PathLike[str]) -> ValidationReport:
     from rdflib import BNode, Graph, URIRef
     from rdflib.namespace import SH
 
-    file = None if isinstance(data, Graph) else _rdf_file(Path(data))
-    rdf = data if file is None else _load(file)
+    if isinstance(data, Graph):
+        file, rdf = None, data
+    else:
+        file = _rdf_file(Path(data))
+        rdf = _load(file)
     shape_graph = shapes()
     conforms, results, _ = pyshacl.validate(
         rdf, shacl_graph=shape_graph, inference="none", advanced=False, allow_warnings=True
