@@ -92,6 +92,18 @@ GraphLike: TypeAlias = KnowledgeGraph | nx.Graph
 By = Literal["topic", "tag", "outlet", "domain"]
 
 _DATE_COLUMNS: Final = ("published_at", "updated_at")
+_ARTICLE_COLUMNS: Final = [
+    "title",
+    "published_at",
+    "outlet",
+    "outlet_id",
+    "domain",
+    "topics",
+    "tags",
+    "related_out",
+    "related_in",
+    "stub",
+]
 #: The relation from an article to each groupable kind.
 _RELATION_OF: Final = {
     "provider": "published_by",
@@ -171,7 +183,7 @@ def nodes_frame(g: GraphLike, kind: str | None = None) -> pd.DataFrame:
 
     >>> import graph
     >>> df = nodes_frame(graph.build(["seeds"]), "provider")
-    >>> len(df), list(df.columns)
+    >>> len(df), list(df.columns[:4])
     (5, ['kind', 'label', 'name', 'domain'])
     """
     nx_graph = _graph(g)
@@ -186,7 +198,9 @@ def edges_frame(g: GraphLike, relation: str | None = None) -> pd.DataFrame:
     """The edges of ``g`` (only those of ``relation`` when given) as a DataFrame.
 
     Columns ``source``, ``target``, then every edge attribute (``relation``
-    for a knowledge graph, ``weight`` for a projection).
+    for a knowledge graph, ``weight`` for a projection). A knowledge graph's
+    frame has ``relation`` even when no edge matches; a projection's frame
+    without edges has only ``source`` and ``target``.
 
     >>> import graph
     >>> edges_frame(graph.build(["seeds"]), "related").shape
@@ -198,7 +212,8 @@ def edges_frame(g: GraphLike, relation: str | None = None) -> pd.DataFrame:
         for u, v, d in nx_graph.edges(data=True)
         if relation is None or d.get("relation") == relation
     ]
-    columns = list(dict.fromkeys(["source", "target", *itertools.chain.from_iterable(rows)]))
+    first = ["source", "target", "relation"] if isinstance(g, KnowledgeGraph) else ["source", "target"]
+    columns = list(dict.fromkeys([*first, *itertools.chain.from_iterable(rows)]))
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
@@ -208,7 +223,8 @@ def articles_frame(kg: KnowledgeGraph) -> pd.DataFrame:
     Columns: ``title``, ``published_at`` (UTC), ``outlet`` (label),
     ``outlet_id``, ``domain``, ``topics`` and ``tags`` (lists of labels),
     ``related_out`` and ``related_in`` (related links from and to it),
-    ``stub`` (known only from another article's related list).
+    ``stub`` (known only from another article's related list). A graph
+    without articles gives an empty frame with these columns.
 
     >>> import graph
     >>> df = articles_frame(graph.build(["seeds"]))
@@ -239,7 +255,8 @@ def articles_frame(kg: KnowledgeGraph) -> pd.DataFrame:
                 "stub": bool(data.get("stub", False)),
             }
         )
-    frame = pd.DataFrame.from_records(rows, index=articles, columns=list(rows[0]) if rows else None)
+    frame = pd.DataFrame.from_records(rows, index=articles, columns=_ARTICLE_COLUMNS)
+    frame = frame.astype({"related_out": "int64", "related_in": "int64", "stub": bool})
     frame.index.name = "id"
     return _dates(frame)
 
@@ -255,7 +272,7 @@ def summary(kg: KnowledgeGraph) -> pd.DataFrame:
     nodes = Counter(kind for _, kind in kg.graph.nodes(data="kind"))
     edges = Counter(rel for _, _, rel in kg.graph.edges(data="relation"))
     rows = [("nodes", k, n) for k, n in nodes.most_common()] + [("edges", r, n) for r, n in edges.most_common()]
-    frame = pd.DataFrame(rows, columns=["what", "name", "count"])
+    frame = pd.DataFrame(rows, columns=["what", "name", "count"]).astype({"count": "int64"})
     return frame.set_index(["what", "name"])
 
 
@@ -294,7 +311,7 @@ def top(kg: KnowledgeGraph, kind: str = "provider", n: int | None = 10) -> pd.Da
         {"label": [labels[x] for x in ranked], "articles": [counts[x] for x in ranked]},
         index=pd.Index(ranked, name="id"),
     )
-    return frame
+    return frame.astype({"articles": "int64"})
 
 
 # ---------------------------------------------------------------- stories
@@ -419,7 +436,9 @@ def stories_frame(kg: KnowledgeGraph, min_size: int = 2, *, found: list[Story] |
     Columns: ``title``, ``articles`` and ``outlets`` (counts), ``outlet_names``
     (labels in order of first coverage), ``start``, ``end``, ``span_hours``,
     ``topics`` (labels, most frequent first), ``lead`` (IRI). Pass ``found``
-    (from :func:`stories`) to avoid computing the stories again.
+    (from :func:`stories`) to avoid computing the stories again. Without
+    stories the frame is empty, with these columns and their types
+    (``span_hours`` is a float, ``NaN`` when undated).
 
     >>> import graph
     >>> stories_frame(graph.build(["seeds"]))[["articles", "outlets"]].values.tolist()
@@ -448,10 +467,11 @@ def stories_frame(kg: KnowledgeGraph, min_size: int = 2, *, found: list[Story] |
             }
         )
     columns = ["rank", "title", "articles", "outlets", "outlet_names", "start", "end", "span_hours", "topics", "lead"]
-    frame = pd.DataFrame.from_records(rows, columns=columns).set_index("rank")
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    frame = frame.astype({"rank": "int64", "articles": "int64", "outlets": "int64", "span_hours": float})
     for column in ("start", "end"):
         frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
+    return frame.set_index("rank")
 
 
 def story_articles(kg: KnowledgeGraph, story: Story) -> pd.DataFrame:
@@ -500,6 +520,7 @@ def related_pairs(kg: KnowledgeGraph) -> pd.DataFrame:
     Columns: ``source``, ``target``, ``source_outlet``, ``target_outlet``,
     ``same_outlet``, ``same_domain``, ``shared_topics``, ``shared_tags``,
     ``any_shared_topic``, ``hours_apart`` (absolute, ``NaN`` when undated).
+    Without related links the frame is empty, with these columns and their types.
 
     >>> import graph
     >>> related_pairs(graph.build(["seeds"]))["same_outlet"].sum()
@@ -542,7 +563,16 @@ def related_pairs(kg: KnowledgeGraph) -> pd.DataFrame:
         "any_shared_topic",
         "hours_apart",
     ]
-    return pd.DataFrame.from_records(rows, columns=columns)
+    return pd.DataFrame.from_records(rows, columns=columns).astype(
+        {
+            "same_outlet": bool,
+            "same_domain": bool,
+            "shared_topics": "int64",
+            "shared_tags": "int64",
+            "any_shared_topic": bool,
+            "hours_apart": float,
+        }
+    )
 
 
 # ---------------------------------------------------------------- projections
@@ -692,7 +722,16 @@ def centrality(graph: nx.Graph, *, weight: str | None = "weight", betweenness_k:
     """
     nodes = list(graph.nodes)
     if not nodes:
-        return pd.DataFrame(columns=["label", "degree", "weighted_degree", "pagerank", "betweenness"])
+        return pd.DataFrame(
+            {
+                "label": pd.Series(dtype=object),
+                "degree": pd.Series(dtype="int64"),
+                "weighted_degree": pd.Series(dtype=float),
+                "pagerank": pd.Series(dtype=float),
+                "betweenness": pd.Series(dtype=float),
+            },
+            index=pd.Index([], name="id", dtype=object),
+        )
     pagerank = _pagerank(graph, weight)
     between = nx.betweenness_centrality(graph, k=betweenness_k, weight=None, seed=0 if betweenness_k else None)
     weighted = dict(graph.degree(weight=weight))
@@ -727,8 +766,8 @@ def outlet_centrality(kg: KnowledgeGraph, n: int | None = 20, *, found: list[Sto
     nx.set_node_attributes(projection, labels, "label")
     frame = centrality(projection, betweenness_k=min(200, projection.number_of_nodes()))
     in_stories = Counter(itertools.chain.from_iterable(s.outlets for s in found))
-    frame.insert(1, "articles", [projection.nodes[o]["articles"] for o in frame.index])
-    frame.insert(2, "stories", [in_stories[o] for o in frame.index])
+    frame.insert(1, "articles", pd.Series([projection.nodes[o]["articles"] for o in frame.index], frame.index, "int64"))
+    frame.insert(2, "stories", pd.Series([in_stories[o] for o in frame.index], frame.index, "int64"))
     return frame.head(n) if n is not None else frame
 
 
@@ -749,7 +788,7 @@ def article_centrality(kg: KnowledgeGraph, n: int | None = 20) -> pd.DataFrame:
     labels = _labels(g, [o for o in outlets.values() if o is not None])
     cited = Counter(v for _, v, rel in g.edges(data="relation") if rel == "related")
     frame.insert(1, "outlet", [labels.get(o) if o else None for o in outlets.values()])
-    frame.insert(2, "cited", [cited[a] for a in frame.index])
+    frame.insert(2, "cited", pd.Series([cited[a] for a in frame.index], frame.index, "int64"))
     return frame.head(n) if n is not None else frame
 
 
@@ -769,7 +808,8 @@ def timeline(
     topic, tag, outlet or domain (an article with two topics counts once in
     each), the ``top_n`` largest kept (all when ``None``), ordered by total.
     The index holds every period from the first to the last (empty ones are
-    0), named ``date``. Undated articles are left out.
+    0), named ``date``. Undated articles are left out; when no article is
+    dated the frame is empty (with the ``articles`` column when ``by=None``).
 
     >>> import graph
     >>> t = timeline(graph.build(["seeds"]), freq="W")
@@ -796,7 +836,12 @@ def timeline(
     if freq not in ("D", "W"):
         raise ValueError(f"unknown freq={freq!r}; use 'D' (days) or 'W' (weeks)")
     if not records:
-        return pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC", name="date"))
+        empty = pd.DataFrame(
+            {"articles": pd.Series(dtype="int64")} if by is None else {},
+            index=pd.DatetimeIndex([], tz="UTC", name="date"),
+        )
+        empty.columns.name = by
+        return empty
     frame = pd.DataFrame.from_records(records, columns=["when", "group"])
     days = pd.to_datetime(frame["when"], utc=True).dt.floor("D")
     if freq == "W":

@@ -363,6 +363,83 @@ def test_works_on_a_loaded_build(kg: KnowledgeGraph, tmp_path: Path) -> None:
     assert analysis.timeline(loaded).equals(analysis.timeline(kg))
 
 
+# ---------------------------------------------------------------- corpora with nothing to link
+
+
+@pytest.fixture
+def unlinked(write_item: WriteItem, tmp_path: Path) -> KnowledgeGraph:
+    """Three articles by two outlets, no related links: no stories."""
+    write_item("a1.md", **_item(A1, "Vaccine trial starts", "2020-05-06T08:00:00Z", A, topics=["Virus"]))
+    write_item("b1.md", **_item(B1, "Trial begins", "2020-05-06T12:00:00Z", B, topics=["Virus"], tags=["US"]))
+    write_item("c1.md", **_item(C1, "Flights resume", "2020-05-08T10:00:00Z", C))
+    built = graph.build([tmp_path / "corpus"], jobs=1)
+    assert built.report.errors == []
+    return built
+
+
+def test_no_related_links_give_empty_story_tables_of_the_usual_shape(unlinked: KnowledgeGraph) -> None:
+    assert analysis.stories(unlinked) == []
+    assert analysis.article_projection(unlinked).number_of_nodes() == 0
+    frame = analysis.stories_frame(unlinked)
+    assert frame.empty and frame.index.name == "rank"
+    assert frame.dtypes[["articles", "outlets"]].tolist() == ["int64", "int64"]
+    assert frame["span_hours"].dtype == float
+    assert frame["span_hours"].describe()["count"] == 0  # numeric, so a notebook can describe and plot it
+    pairs = analysis.related_pairs(unlinked)
+    assert pairs.empty
+    assert pairs.dtypes[["same_outlet", "any_shared_topic"]].tolist() == [bool, bool]
+    assert pairs["shared_topics"].dtype == "int64" and pairs["hours_apart"].dtype == float
+    assert pairs[["same_outlet", "same_domain", "any_shared_topic"]].mean().isna().all()
+    related = analysis.edges_frame(unlinked, "related")
+    assert related.empty and list(related.columns) == ["source", "target", "relation"]
+
+
+def test_no_related_links_give_empty_rankings_of_the_usual_shape(unlinked: KnowledgeGraph) -> None:
+    articles = analysis.article_centrality(unlinked)
+    assert articles.empty and articles.index.name == "id"
+    assert list(articles.columns) == [
+        "label",
+        "outlet",
+        "cited",
+        "degree",
+        "weighted_degree",
+        "pagerank",
+        "betweenness",
+    ]
+    assert articles["cited"].dtype == "int64"
+    outlets = analysis.outlet_centrality(unlinked, n=None)
+    assert len(outlets) == 3 and outlets["stories"].tolist() == [0, 0, 0]
+    projection = analysis.outlet_projection(unlinked)
+    assert projection.number_of_nodes() == 3 and projection.number_of_edges() == 0
+    assert list(analysis.edges_frame(projection).columns) == ["source", "target"]
+    assert [len(c) for c in analysis.communities(projection)] == [1, 1, 1]
+
+
+def test_an_empty_graph_gives_empty_tables_with_their_columns() -> None:
+    empty = KnowledgeGraph.empty()
+    articles = analysis.articles_frame(empty)
+    assert articles.empty and articles.index.name == "id"
+    assert list(articles.columns) == list(analysis.articles_frame(graph.build(["seeds"], jobs=1)).columns)
+    assert analysis.articles_frame(empty)["topics"].map(len).sum() == 0
+    assert list(analysis.edges_frame(empty).columns) == ["source", "target", "relation"]
+    assert analysis.summary(empty)["count"].dtype == "int64"
+    assert analysis.top(empty, "topic")["articles"].dtype == "int64"
+    assert analysis.stories_frame(empty).empty and analysis.related_pairs(empty).empty
+    assert analysis.article_centrality(empty).empty and analysis.outlet_centrality(empty).empty
+    assert analysis.cooccurrence(empty).number_of_nodes() == 0
+
+
+def test_timeline_without_dated_articles_still_has_its_articles_column(write_item: WriteItem, tmp_path: Path) -> None:
+    write_item("undated.md", title="No date", webUrl="https://a.com/undated", provider=A, topics=["Virus"])
+    undated = graph.build([tmp_path / "corpus"], jobs=1)
+    for kg in (undated, KnowledgeGraph.empty()):
+        t = analysis.timeline(kg)
+        assert t.empty and list(t.columns) == ["articles"] and t.index.name == "date"
+        assert t["articles"].dtype == "int64"
+        by_topic = analysis.timeline(kg, "topic")
+        assert by_topic.empty and by_topic.columns.name == "topic"
+
+
 def test_import_graph_stays_cheap() -> None:
     code = (
         "import sys, graph\n"

@@ -1,4 +1,9 @@
-"""The notebooks run top to bottom in a fresh kernel, on the seeds and on the shared corpus.
+"""The notebooks run top to bottom in a fresh kernel, on any corpus.
+
+They run on the seeds, on the shared corpus, and on small corpora written here
+in the seeds' format that give them nothing to show in some sections: no
+related links at all, a single item, and stories that each come from one
+outlet. Where a section has nothing to show, the notebook says so in its output.
 
 Each notebook's parameter cell (tagged ``parameters``) reads the corpus folder
 from the environment variable ``NEWSGRAPH_CORPUS``; the test sets it, and the
@@ -13,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT, SEEDS
+from tests.conftest import CORPUS, ROOT, SEEDS, item_text
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -24,10 +29,16 @@ NOTEBOOKS = ROOT / "notebooks"
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 #: Each notebook must run in under 4 minutes; the kernel is stopped after this long on one cell.
 CELL_TIMEOUT = 240
+#: What the notebooks print where stories would be, on a corpus without related links.
+NO_RELATED = "no related links in this corpus"
 
 
 def _outputs(nb: Any) -> list[dict[str, Any]]:
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
+
+
+def _printed(outputs: list[dict[str, Any]]) -> str:
+    return "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream").lower()
 
 
 def _execute(name: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, float]:
@@ -37,8 +48,22 @@ def _execute(name: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
         nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
     started = time.perf_counter()
-    client.execute()
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, when a cell fails
     return nb, time.perf_counter() - started
+
+
+def _run(name: str, corpus: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Run ``name`` on ``corpus``; check it ran in time, without errors, and showed which corpus it read."""
+    nb, seconds = _execute(name, corpus, monkeypatch)
+    assert seconds < 240, f"{name} took {seconds:.0f} s"
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any(str(corpus) in str(o.get("data", {}).get("text/plain", "")) for o in outputs), name
+    return outputs
+
+
+def _shows_explorer(outputs: list[dict[str, Any]]) -> bool:
+    return any("<iframe" in o.get("data", {}).get("text/html", "") for o in outputs)
 
 
 def test_there_are_notebooks() -> None:
@@ -63,13 +88,121 @@ def test_notebook_is_committed_without_outputs(name: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_on_seeds(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    nb, seconds = _execute(name, SEEDS, monkeypatch)
-    assert seconds < 240
-    outputs = _outputs(nb)
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert any(str(SEEDS) in str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    if any("graph.explore(" in cell.source for cell in nb.cells):
-        assert any("<iframe" in o.get("data", {}).get("text/html", "") for o in outputs)
+    outputs = _run(name, SEEDS, monkeypatch)
+    assert _shows_explorer(outputs)
+    assert NO_RELATED not in _printed(outputs)  # the seeds have two stories
+
+
+# ---------------------------------------------------------------- corpora with little to show
+
+OUTLETS = [
+    {"name": "Daily A", "domain": "daily-a.example"},
+    {"name": "Daily B", "domain": "daily-b.example"},
+    {"name": "Daily C", "domain": "daily-c.example"},
+]
+
+
+def _news(n: int, outlet: int, day: int, topics: list[str], related: list[dict[str, Any]] | None = None) -> str:
+    """News item ``n`` in the seeds' format, published by ``OUTLETS[outlet]`` on 2020-05-``day``."""
+    provider = OUTLETS[outlet]
+    url = f"https://www.{provider['domain']}/news/item-{n}"
+    meta: dict[str, Any] = {
+        "category": "news",
+        "title": f"Item {n}: cases rise in district {n}",
+        "excerpt": f"Officials in district {n} reported new cases on day {day}.",
+        "publishedDateTime": f"2020-05-{day:02d}T{8 + n % 10:02d}:00:00Z",
+        "originalUrl": url,
+        "webUrl": url,
+        "type": "article",
+        "quality": 40 + n,
+        "heat": -1,
+        "published": False,
+        "provider": dict(provider),
+        "topics": topics,
+        "tags": ["US"] if n % 2 else ["GB"],
+        "images": [{"url": f"https://img.{provider['domain']}/{n}.jpg", "width": 800, "height": 450}],
+    }
+    if related is not None:
+        meta["related"] = related
+    return item_text(meta)
+
+
+def _stub(n: int, outlet: int, day: int) -> dict[str, Any]:
+    """Item ``n`` as it appears in another item's ``related`` list."""
+    provider = OUTLETS[outlet]
+    return {
+        "title": f"Item {n}: cases rise in district {n}",
+        "publishedDateTime": f"2020-05-{day:02d}T{8 + n % 10:02d}:00:00Z",
+        "webUrl": f"https://www.{provider['domain']}/news/item-{n}",
+        "type": "article",
+        "provider": dict(provider),
+    }
+
+
+def _write(folder: Path, items: list[str]) -> Path:
+    folder.mkdir(parents=True)
+    for i, text in enumerate(items):
+        (folder / f"{i:03d}.md").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def no_related(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six items by three outlets over three days, with topics, tags and images, and no ``related`` lists."""
+    topics = [["Coronavirus", "Health"], ["Coronavirus"], ["Health", "Economy"]]
+    items = [_news(n, n % 3, 6 + n // 2, topics[n % 3]) for n in range(6)]
+    return _write(tmp_path_factory.mktemp("no-related") / "corpus", items)
+
+
+@pytest.fixture(scope="module")
+def one_item(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write(tmp_path_factory.mktemp("one-item") / "corpus", [_news(1, 0, 6, ["Coronavirus"])])
+
+
+@pytest.fixture(scope="module")
+def one_outlet_stories(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two stories, each of two articles by one outlet (A, then B), and a lone article by C."""
+    items = [
+        _news(1, 0, 6, ["Coronavirus"], related=[_stub(2, 0, 7)]),
+        _news(2, 0, 7, ["Coronavirus"]),
+        _news(3, 1, 7, ["Health"], related=[_stub(4, 1, 8)]),
+        _news(4, 1, 8, ["Health", "Coronavirus"]),
+        _news(5, 2, 8, ["Economy"]),
+    ]
+    return _write(tmp_path_factory.mktemp("one-outlet") / "corpus", items)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_on_a_corpus_without_related_links(
+    name: str, no_related: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = _run(name, no_related, monkeypatch)
+    assert NO_RELATED in _printed(outputs)  # says why the story sections are empty, rather than skipping them
+    assert _shows_explorer(outputs) == (name == "explore.ipynb")  # the whole graph, but no story to show
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_on_a_corpus_of_one_item(name: str, one_item: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert NO_RELATED in _printed(_run(name, one_item, monkeypatch))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_when_no_story_has_two_outlets(
+    name: str, one_outlet_stories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = _run(name, one_outlet_stories, monkeypatch)
+    assert _shows_explorer(outputs)
+    printed = _printed(outputs)
+    assert NO_RELATED not in printed
+    if name == "stories.ipynb":
+        assert "no story in this corpus has more than one outlet" in printed
+        assert "no two outlets covered the same story" in printed
+
+
+# ---------------------------------------------------------------- the shared corpus
 
 
 def _count(outputs: list[dict[str, Any]]) -> tuple[int, int]:
@@ -82,13 +215,12 @@ def _count(outputs: list[dict[str, Any]]) -> tuple[int, int]:
 @pytest.mark.corpus
 def test_notebooks_run_on_the_shared_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
     if not CORPUS.is_dir():
-        pytest.skip(f"the shared corpus is not at {CORPUS}")
+        pytest.skip(f"the shared corpus is not at {CORPUS} (needs ../shared beside the project)")
     plots = tables = 0
     for name in NAMES:
-        nb, seconds = _execute(name, CORPUS, monkeypatch)
-        assert seconds < 240, f"{name} took {seconds:.0f} s"
-        outputs = _outputs(nb)
-        assert any(str(CORPUS) in str(o.get("data", {}).get("text/plain", "")) for o in outputs), name
+        outputs = _run(name, CORPUS, monkeypatch)
+        assert NO_RELATED not in _printed(outputs), name
+        assert _shows_explorer(outputs), name
         p, t = _count(outputs)
         assert p >= 1 and t >= 1, name
         plots += p
