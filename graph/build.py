@@ -12,7 +12,6 @@ import functools
 import hashlib
 import os
 import pickle
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +24,7 @@ from .merge import merge
 from .model import BuildReport, FileCounts, KnowledgeGraph
 from .read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file
 from .records import ArticleRecord, Diagnostic, FileResult
+from .workers import pool as worker_pool
 
 __all__ = ["Progress", "ReadCache", "assemble", "build", "chunks", "default_jobs", "map_chunks", "read_files"]
 
@@ -178,8 +178,9 @@ def map_chunks(
 ) -> Iterator[list[_R]]:
     """``func`` over ``chunks``, results in order: on the Dask cluster ``scheduler``, in ``jobs`` processes, or here.
 
-    ``func`` must be a module-level function (it is pickled). On Ctrl-C or an
-    error the queued work is dropped.
+    ``func`` must be a module-level function (it is pickled). The workers
+    are those of :func:`graph.workers.pool` (they die with this process). On
+    Ctrl-C or an error the queued work is dropped.
     """
     if scheduler is not None:
         yield from _map_on_dask(func, chunks, scheduler)
@@ -187,7 +188,7 @@ def map_chunks(
         for chunk in chunks:
             yield func(chunk)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
+        pool = worker_pool(jobs)
         try:
             yield from pool.map(func, chunks)
         except BaseException:
@@ -223,7 +224,7 @@ def _read_local(names: list[str], jobs: int, progress: Progress | None, max_byte
                 progress("read", i + 1, total)
         return results
     parts = chunks(names, _CHUNK)
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
+    pool = worker_pool(jobs)
     try:
         for chunk in pool.map(_read_chunk, parts, [max_bytes] * len(parts)):
             results.extend(chunk)
@@ -234,11 +235,6 @@ def _read_local(names: list[str], jobs: int, progress: Progress | None, max_byte
         raise
     pool.shutdown()
     return results
-
-
-def ignore_interrupts() -> None:
-    """In a worker process: leave Ctrl-C to the parent, which stops the workers itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _drop(pool: ProcessPoolExecutor) -> None:

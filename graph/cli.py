@@ -76,7 +76,14 @@ def _root(
 
 
 class _Bar:
-    """A rich progress bar fed by the library's ``progress(stage, done, total)`` callback."""
+    """A rich progress bar fed by the library's ``progress(stage, done, total)`` callback.
+
+    It is redrawn by those calls (at most every ``_REDRAW`` seconds, and at the
+    end of each stage), not by rich's refresh thread: the build forks workers,
+    and forking a process while another of its threads runs may deadlock the child.
+    """
+
+    _REDRAW = 0.1
 
     def __init__(self, enabled: bool) -> None:
         self.progress = Progress(
@@ -87,8 +94,10 @@ class _Bar:
             console=err_console,
             transient=True,
             disable=not enabled,
+            auto_refresh=False,
         )
         self.tasks: dict[str, TaskID] = {}
+        self.drawn = 0.0
 
     def __enter__(self) -> _Bar:
         self.progress.__enter__()
@@ -101,6 +110,10 @@ class _Bar:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
+        now = time.monotonic()
+        if done >= total or now - self.drawn >= self._REDRAW:
+            self.drawn = now
+            self.progress.refresh()
 
 
 def _summary(kg: KnowledgeGraph, out: Path | None, seconds: float | None) -> None:

@@ -1,9 +1,9 @@
 """Writing a build to an output folder, atomically, and loading it back.
 
-Every output is first written into a staging folder inside OUT, then moved
-into place with :func:`os.replace`; an interrupted build leaves the previous
-outputs whole (each file is either the old one or the new one, never a
-truncated one).
+Every output is first written into the build's staging folder inside OUT
+(:mod:`graph.staging`), then moved into place with :func:`os.replace`; an
+interrupted build leaves the previous outputs whole (each file is either the
+old one or the new one, never a truncated one).
 
 Files: ``graph.json`` (networkx node-link, lossless: :func:`load` reads it
 back), ``graph.graphml`` (for Gephi, yEd, Cytoscape: lists and mappings as
@@ -26,7 +26,6 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -40,10 +39,12 @@ from typing import Any, Final, cast
 import networkx as nx
 
 from .blocks import BlockWriter, FileIndex, StaleIndex, patch, read_block
-from .build import default_jobs, ignore_interrupts
+from .build import default_jobs
 from .errors import OutputError
 from .model import BuildReport, FileCounts, KnowledgeGraph
 from .records import Diagnostic
+from .staging import Staging, publish
+from .workers import can_fork, worker_init
 
 __all__ = ["WRITERS", "Previous", "Written", "load", "to_jsonable", "write_build", "write_outputs"]
 
@@ -423,9 +424,11 @@ class _StorePatch(threading.Thread):
         return self.ok
 
 
-def _child(kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previous | None, conn: Connection) -> None:
+def _child(
+    kg: KnowledgeGraph, staging: Path, names: list[str], previous: Previous | None, conn: Connection, parent: int
+) -> None:
     """Body of the second writer process: report timings and indexes, or the error, through ``conn``."""
-    ignore_interrupts()  # on Ctrl-C the parent kills this process
+    worker_init(parent)  # on Ctrl-C the parent kills this process; it dies with the parent
     try:
         conn.send(("ok", _write_group(kg, staging, names, previous)))
     except BaseException as exc:  # everything goes back to the parent
@@ -441,9 +444,11 @@ def _split(
 
     When patching, only a page drawn whole goes to the second one: the other
     patches are quick, and a forked process costs copies of every page of
-    memory either process then touches.
+    memory either process then touches. The second process is forked (it
+    shares the graph), so there is none while another thread is alive
+    (:func:`graph.workers.can_fork`).
     """
-    if jobs < 2 or "fork" not in mp.get_all_start_methods():
+    if jobs < 2 or not can_fork():
         return wanted, []
     if previous is None:
         second = _SECOND_PROCESS
@@ -469,7 +474,8 @@ def write_outputs(
 
     With ``jobs`` of 2 or more (default: the CPUs available) the page and the
     whole-graph exports are written by a forked second process while this one
-    writes the RDF and the store. Returns output name → final path. Raises
+    writes the RDF and the store (not while another thread of this process is
+    alive: forking it could deadlock). Returns output name → final path. Raises
     :class:`~graph.errors.OutputError` when ``out`` cannot be created or
     written; the previous outputs stay whole.
     """
@@ -486,6 +492,7 @@ def write_build(
     previous: Previous | None = None,
     layout_cache: str | os.PathLike[str] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    staging: Staging | None = None,
 ) -> Written:
     """:func:`write_outputs`, rewriting only the blocks that changed since ``previous``.
 
@@ -495,17 +502,42 @@ def write_build(
     is the page's layout memo (see :func:`graph.html.render_html`);
     ``meanwhile`` is called once this process has written its files, while
     the store patch and the second process may still be writing (the build
-    saves its graph then).
+    saves its graph then). ``staging`` is the build's staging folder in
+    ``out`` (default: one made and removed here).
     """
     target = Path(out)
     wanted = list(WRITERS) if names is None else list(names)
     unknown = [n for n in wanted if n not in WRITERS]
     if unknown:
         raise OutputError(f"unknown output {', '.join(unknown)}; known: {', '.join(WRITERS)}")
+    own = staging is None
+    if staging is None:
+        try:
+            staging = Staging(target)  # sweeps what killed builds left in OUT
+        except OSError as exc:
+            raise OutputError(f"cannot write to {target}: {_why(exc)}", path=str(target)) from exc
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(target)
-        staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=target))
+        return _write_staged(kg, target, staging.path, wanted, progress, jobs, previous, layout_cache, meanwhile)
+    finally:
+        if own:
+            staging.close()
+
+
+def _write_staged(
+    kg: KnowledgeGraph,
+    target: Path,
+    folder: Path,
+    wanted: list[str],
+    progress: Callable[[str, int, int], None] | None,
+    jobs: int | None,
+    previous: Previous | None,
+    layout_cache: str | os.PathLike[str] | None,
+    meanwhile: Callable[[], None] | None,
+) -> Written:
+    """:func:`write_build` in the staging folder ``folder`` (whose outputs are removed on the way out)."""
+    staging = folder / "out"
+    try:
+        staging.mkdir()
     except OSError as exc:
         raise OutputError(f"cannot write to {target}: {_why(exc)}", path=str(target)) from exc
     # The report goes last, so it holds the time every other output took.
@@ -520,7 +552,7 @@ def write_build(
         if other:
             receive, send = mp.Pipe(duplex=False)
             child = mp.get_context("fork").Process(
-                target=_child, args=(kg, staging, other, previous, send), daemon=True
+                target=_child, args=(kg, staging, other, previous, send, os.getpid()), daemon=True
             )
             child.start()
             send.close()
@@ -530,6 +562,8 @@ def write_build(
         kg.report.timings.update(timings)
         written.indexes.update(indexes)
         written.patched.extend(patched)
+        if progress is not None:  # the command line's bar is redrawn on progress calls only
+            progress("write", len(mine), len(wanted))
         if child is not None:
             status, payload = receive.recv() if receive.poll(None) else ("error", "no answer")
             child.join()
@@ -543,7 +577,7 @@ def write_build(
             written.patched.extend(child_patched)
         kg.report.timings.update(_write_group(kg, staging, report, None)[0])
         for name in wanted:
-            _replace(staging / name, target / name)
+            publish(staging / name, target / name)
             written.paths[name] = target / name
         # A move keeps the size and time, so the next build recognises these files.
         written.indexes = {n: i for n, i in written.indexes.items() if i.matches(target / n)}
@@ -571,41 +605,6 @@ def _why(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{exc.strerror}; choose a folder you may write to with -o"
     return str(exc.strerror or exc)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
-        return True
-    return True
-
-
-def _remove_leftovers(target: Path) -> None:
-    """Remove staging folders (and swapped-out stores) of builds that were killed: their process is gone."""
-    for entry in target.iterdir():
-        if not entry.name.startswith((".staging-", ".old-")):
-            continue
-        pid_text = entry.name.split("-")[-1 if entry.name.startswith(".old-") else 1]
-        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-
-
-def _replace(src: Path, dst: Path) -> None:
-    """Move ``src`` over ``dst``; folders are swapped so ``dst`` is never half-written."""
-    if src.is_dir():
-        old = dst.with_name(f".old-{dst.name}-{os.getpid()}")
-        if dst.exists():
-            os.replace(dst, old)
-        os.replace(src, dst)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(src, dst)
 
 
 def load(out: str | os.PathLike[str]) -> KnowledgeGraph:

@@ -62,6 +62,7 @@ from .build import (
     map_chunks,
     read_files,
 )
+from .errors import OutputError
 from .export import Previous, Written, write_build
 from .html import page_shape
 from .identity import ID
@@ -70,11 +71,10 @@ from .model import BuildReport, FileCounts, KnowledgeGraph
 from .rdf import source_iri
 from .read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes, read_file
 from .records import ArticleRecord, Diagnostic, FileResult
+from .staging import CACHE_DIR, Staging
 
 __all__ = ["CACHE_DIR", "FileState", "State", "build_into"]
 
-#: The folder inside OUT where the build keeps its state.
-CACHE_DIR: Final = ".cache"
 #: Above this share of changed files, a full merge is quicker than working out what changed.
 FULL_MERGE_SHARE: Final = 0.2
 #: A file changed this close (ns) to the time it was looked at may change again unseen: read it next time.
@@ -194,30 +194,31 @@ class _Blobs:
     The log (``OUT/.cache/records.log``) starts with its id; a rebuild
     appends the parses of the files it read, and the state keeps where each
     lies, so a rebuild neither loads nor writes the parses of unchanged files.
-    New parses go to a spool file at once, so a full build does not hold
-    them in memory.
+    New parses go to a spool file at once (in ``tmp``, the build's staging
+    folder), so a full build does not hold them in memory.
     """
 
-    def __init__(self, path: Path, log_id: str = "", at: dict[str, tuple[int, int]] | None = None) -> None:
+    def __init__(self, path: Path, tmp: Path, log_id: str = "", at: dict[str, tuple[int, int]] | None = None) -> None:
         self.path = path
+        self.tmp = tmp
         self.log_id = log_id
         self.at = dict(at or {})  # in the log
         self.new: dict[str, tuple[int, int]] = {}  # in the spool
         self._log: int | None = None
         self._spool: int | None = None
-        self._spool_path = path.with_name(f".{path.stem}.spool.{os.getpid()}.tmp")
+        self._spool_path = tmp / f"{path.stem}.spool"
         self._spooled = 0
         self.broken = False  # the spool could not be written
 
     @classmethod
-    def open(cls, path: Path, state: State) -> _Blobs | None:
+    def open(cls, path: Path, tmp: Path, state: State) -> _Blobs | None:
         """The log of ``state``, or None when the log at ``path`` is another one (or none)."""
         try:
             with path.open("rb") as fh:
                 head = fh.read(len(_log_head(state.log_id)))
         except OSError:
             return None
-        return cls(path, state.log_id, state.blobs) if state.log_id and head == _log_head(state.log_id) else None
+        return cls(path, tmp, state.log_id, state.blobs) if state.log_id and head == _log_head(state.log_id) else None
 
     def __contains__(self, name: str) -> bool:
         return name in self.new or name in self.at
@@ -238,7 +239,6 @@ class _Blobs:
             return
         try:
             if self._spool is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._spool = os.open(self._spool_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
             write_all(self._spool, blob)
         except OSError:  # OUT cannot be written: the build says so when it writes; no state is kept
@@ -269,7 +269,7 @@ class _Blobs:
         at: dict[str, tuple[int, int]] = {}
         if not self.log_id or size == 0 or size > 2 * live + (1 << 20):
             log_id = secrets.token_hex(8)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp = self.tmp / f"{self.path.name}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
                 pos = write_all(fd, _log_head(log_id))
@@ -320,10 +320,14 @@ def _log_head(log_id: str) -> bytes:
 
 
 class _Store:
-    """The files of the state in ``OUT/.cache``: written atomically, read back only when whole and current."""
+    """The files of the state in ``OUT/.cache``: written atomically, read back only when whole and current.
 
-    def __init__(self, out: Path) -> None:
+    Each is written in ``tmp`` (the build's staging folder) and renamed into place.
+    """
+
+    def __init__(self, out: Path, tmp: Path) -> None:
         self.folder = out / CACHE_DIR
+        self.tmp = tmp
 
     def load(self, name: str) -> object | None:
         try:
@@ -335,7 +339,7 @@ class _Store:
 
     def save(self, name: str, value: object) -> None:
         path = self.folder / name
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        tmp = self.tmp / f"{name}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with tmp.open("wb") as fh:
@@ -378,17 +382,40 @@ def build_into(
     started = time.perf_counter()
     target = Path(out)
     names, problems = find_source_names(sources)
+    try:
+        staging = Staging(target)  # sweeps what killed builds left in OUT
+    except OSError as exc:
+        raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
+    with staging:
+        return _build_staged(
+            names, problems, target, staging, started, jobs, progress, max_file_bytes, scheduler, cache
+        )
+
+
+def _build_staged(
+    names: list[str],
+    problems: list[Diagnostic],
+    target: Path,
+    staging: Staging,
+    started: float,
+    jobs: int | None,
+    progress: Progress | None,
+    max_file_bytes: int,
+    scheduler: str | None,
+    cache: bool,
+) -> tuple[KnowledgeGraph, Written]:
+    """:func:`build_into` with the build's staging folder (every temporary file of the build goes there)."""
     found = time.perf_counter()
-    store = _Store(target)
+    store = _Store(target, staging.path)
     state = _load_state(store) if cache else None
     graph: nx.MultiDiGraph | None = None
     if state is not None:
         loaded = store.load("graph.pickle")
         if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == state.build_id:
             graph = loaded[1]
-    blobs = _Blobs(store.folder / "records.log")
+    blobs = _Blobs(store.folder / "records.log", staging.path)
     if state is not None:
-        opened = _Blobs.open(store.folder / "records.log", state)
+        opened = _Blobs.open(store.folder / "records.log", staging.path, state)
         if opened is None:
             state = None
         else:
@@ -475,6 +502,7 @@ def build_into(
         previous=previous,
         layout_cache=layout,
         meanwhile=functools.partial(_save_graph, store, new_state, kg.graph) if cache else None,
+        staging=staging,
     )
     if cache:
         new_state.indexes = dict(written.indexes)

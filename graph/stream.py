@@ -48,7 +48,8 @@ diagnostics instead of coming last.
 Memory: per worker one partition of records and its graph; the index (a
 few hundred bytes per distinct article, alias and image IRI); the store
 loader's chunk. Disk: the spill (about the corpus size) and the partition
-files, under OUT, while it runs.
+files, under OUT, while it runs (in the build's staging folder, :mod:`graph.staging`: a
+killed build's are removed by the next build into OUT).
 
 >>> import tempfile
 >>> out = tempfile.mkdtemp()
@@ -69,7 +70,6 @@ import multiprocessing
 import os
 import pickle
 import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,13 +81,15 @@ from typing import IO, Any, Final
 import networkx as nx
 import pyoxigraph as ox
 
-from .build import Progress, default_jobs, find_sources, ignore_interrupts, read_files
+from .build import Progress, default_jobs, find_sources, read_files
 from .errors import OutputError
 from .merge import SCALARS, label_iri, merge, provider_iri, rank_records, website_iri
 from .model import KINDS, RELATIONS, BuildReport, FileCounts
 from .rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
 from .read import MAX_FILE_BYTES
 from .records import ArticleRecord, Diagnostic, FileResult, ProviderRecord
+from .staging import Staging, publish
+from .workers import can_fork, worker_init
 
 __all__ = ["DEFAULT_PARTITION_SIZE", "STREAM_OUTPUTS", "StreamReport", "stream_build"]
 
@@ -525,17 +527,14 @@ def stream_build(
     report.timings["find"] = time.perf_counter() - started
     target = Path(out)
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-stream-", dir=target))
+        staging = Staging(target)  # sweeps what killed builds left in OUT
     except OSError as exc:
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     try:
-        result = _run(files, target, staging, report, partition_size, jobs, progress, max_file_bytes)
+        with staging:
+            return _run(files, target, staging.path, report, partition_size, jobs, progress, max_file_bytes)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return result
 
 
 def _run(
@@ -548,8 +547,6 @@ def _run(
     progress: Progress | None,
     max_file_bytes: int,
 ) -> StreamReport:
-    from .export import _replace
-
     work = staging / "work"
     work.mkdir()
     n = len(files)
@@ -578,12 +575,15 @@ def _run(
     # Pass 2: one graph per partition, its triples to a sorted partition file.
     t = time.perf_counter()
     workers = min(default_jobs() if jobs is None else max(1, jobs), parts)
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and can_fork():
         # Forked workers share the index with this process (copy on write): it is never pickled.
+        # (With another thread alive this process does not fork: the partitions are made here.)
         _SHARED[:] = [index]
         try:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
+            ) as pool:
                 for part, diags in enumerate(pool.map(_emit_shared, [work] * parts, range(parts))):
                     report.diagnostics.extend(diags)
                     if progress is not None:
@@ -617,7 +617,7 @@ def _run(
         json.dumps(done.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     for name in STREAM_OUTPUTS:
-        _replace(staging / name, target / name)
+        publish(staging / name, target / name)
         done.outputs[name] = target / name
     for name in _STALE:
         (target / name).unlink(missing_ok=True)

@@ -1,0 +1,128 @@
+"""No build forks a process while another of its threads runs (a forked child may deadlock on its locks).
+
+Python 3.12 and later warn about it (``DeprecationWarning: This process ... is
+multi-threaded, use of fork() may lead to deadlocks in the child``); earlier
+versions say nothing, so these tests look at every fork themselves: a hook
+registered with :func:`os.register_at_fork` counts the threads (Python's and
+the kernel's) just before each one. The build runs as ``newsgraph build``
+with its standard error on a terminal, so its progress bar is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from graph.cli import _Bar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Runs the command line after registering a hook that records the threads at every fork.
+PROBE = """
+import json, os, sys, threading
+log = open(sys.argv[1], "a")
+def before():
+    log.write(json.dumps({"python": threading.active_count(), "names": [t.name for t in threading.enumerate()],
+                          "kernel": len(os.listdir("/proc/self/task"))}) + "\\n")
+    log.flush()
+os.register_at_fork(before=before)
+from graph.cli import app
+sys.argv = ["newsgraph", *sys.argv[2:]]
+app()
+"""
+
+
+def _synth(n: int, folder: Path) -> Path:
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "synth.py"), str(n), str(folder)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Large enough for the read to run in worker processes (400 files and up)."""
+    return _synth(1000, tmp_path_factory.mktemp("threads") / "corpus")
+
+
+def _drain(fd: int) -> None:
+    """Read the terminal's output until the program closes it (a full terminal would stop the program)."""
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:  # EIO: the other side is closed
+        pass
+
+
+def _forks(log: Path, *args: str) -> list[dict[str, object]]:
+    """Run ``newsgraph ARGS`` on a terminal; return the threads seen at each fork it made."""
+    log.unlink(missing_ok=True)
+    log.touch()
+    main, side = pty.openpty()
+    reader = threading.Thread(target=_drain, args=(main,), daemon=True)
+    reader.start()
+    try:
+        proc = subprocess.run(
+            # The 3.12+ warning as an error: there the build fails if it forks while a thread runs.
+            [sys.executable, "-W", "error:This process:DeprecationWarning", "-c", PROBE, str(log), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=side,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+            timeout=300,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(side)
+        reader.join(timeout=10)
+        os.close(main)
+    assert proc.returncode == 0
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def _single(forks: list[dict[str, object]]) -> None:
+    assert forks, "the build forked nothing: the test no longer tests anything"
+    threaded = [f for f in forks if f["python"] != 1 or f["kernel"] != 1]
+    assert threaded == [], f"{len(threaded)} of {len(forks)} forks with other threads alive: {threaded[0]}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_a_build_forks_no_threaded_process(corpus: Path, tmp_path: Path) -> None:
+    """The full build (read workers, the second writer) and the rebuild that redraws the page."""
+    out = tmp_path / "out"
+    _single(_forks(tmp_path / "forks.jsonl", "build", str(corpus), "-o", str(out)))
+    item = next(corpus.glob("0000/*.md"))
+    text = item.read_text(encoding="utf-8")
+    try:  # a rating changes the page's layout: the rebuild draws it again in a second process, beside the store patch
+        item.write_text(text.replace("\nheat: ", "\nheat: 1", 1), encoding="utf-8")
+        forks = _forks(tmp_path / "forks.jsonl", "build", str(corpus), "-o", str(out))
+    finally:
+        item.write_text(text, encoding="utf-8")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["files"]["cached"] == 999  # it was a rebuild
+    _single(forks)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_a_streaming_build_forks_no_threaded_process(corpus: Path, tmp_path: Path) -> None:
+    """Read workers of every partition and the workers that turn partitions into triples."""
+    args = ["build", str(corpus), "-o", str(tmp_path / "out"), "--stream", "--partition-size", "450"]
+    _single(_forks(tmp_path / "forks.jsonl", *args))
+
+
+def test_the_progress_bar_runs_no_thread() -> None:
+    before = threading.active_count()
+    with _Bar(enabled=True) as bar:
+        bar("read", 1, 10)
+        assert threading.active_count() == before
+        bar("read", 10, 10)
