@@ -126,3 +126,42 @@ def test_the_progress_bar_runs_no_thread() -> None:
         bar("read", 1, 10)
         assert threading.active_count() == before
         bar("read", 10, 10)
+
+
+#: Builds in a library caller that may run another thread (a notebook's kernel, a web server does).
+LIBRARY = """
+import json, os, sys, threading
+forks = []
+os.register_at_fork(before=lambda: forks.append(threading.active_count()))
+stop = threading.Event()
+if sys.argv[1] == "threaded":
+    threading.Thread(target=stop.wait, daemon=True).start()
+import graph
+kg = graph.build([sys.argv[2]], jobs=2)
+graph.write_outputs(kg, sys.argv[3], names=["graph.nt", "graph.html", "report.json"], jobs=2)
+result = graph.stream_build([sys.argv[2]], sys.argv[4], partition_size=450, jobs=2)
+stop.set()
+print(json.dumps(forks))
+"""
+
+
+def test_a_library_caller_with_threads_gets_the_same_outputs_without_a_fork(corpus: Path, tmp_path: Path) -> None:
+    """With another thread alive the read workers are spawned, and the page and the partitions are made in
+    the caller's process; the outputs are those of the forking build."""
+    outs = {how: (tmp_path / f"{how}-out", tmp_path / f"{how}-stream") for how in ("threaded", "single")}
+    forks: dict[str, list[int]] = {}
+    for how, (out, streamed) in outs.items():
+        proc = subprocess.run(
+            [sys.executable, "-c", LIBRARY, how, str(corpus), str(out), str(streamed)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        forks[how] = json.loads(proc.stdout)
+    assert forks["threaded"] == []
+    assert forks["single"] and set(forks["single"]) == {1}  # it forks, and only while single-threaded
+    for threaded, single in zip(outs["threaded"], outs["single"], strict=True):
+        assert (threaded / "graph.nt").read_bytes() == (single / "graph.nt").read_bytes()
+    assert (outs["threaded"][0] / "graph.html").read_bytes() == (outs["single"][0] / "graph.html").read_bytes()
