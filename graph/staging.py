@@ -63,7 +63,7 @@ class Staging:
         for _ in range(100):
             path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self.out))
             fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-            if _lock(fd) and _same(fd, path):
+            if _lock(fd) is not False and _same(fd, path):  # None: no locks here; the sweep goes by PID
                 self.path = path
                 self._fd: int | None = fd
                 return
@@ -85,12 +85,15 @@ class Staging:
         self.close()
 
 
-def _lock(fd: int) -> bool:
-    """Take the lock of ``fd`` if nobody holds it."""
+def _lock(fd: int) -> bool | None:
+    """Take the lock of ``fd`` if nobody holds it: True, False when someone does, None when this
+    file system has no locks."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError:  # e.g. ENOLCK, EOPNOTSUPP on some network and FUSE file systems
+        return None
     return True
 
 
@@ -139,14 +142,22 @@ def sweep(out: str | os.PathLike[str]) -> list[Path]:
 
 
 def _remove_unheld(path: Path) -> bool:
-    """Remove ``path`` (a dead build's staging folder) unless a live process holds its lock."""
+    """Remove ``path`` (a dead build's staging folder) unless a live process holds its lock.
+
+    Where the file system has no locks, unless the process named in it is alive.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:  # gone already, a symbolic link (never ours), or not ours to open
         return False
     try:
-        if not _lock(fd):
+        locked = _lock(fd)
+        if locked is False:
             return False
+        if locked is None:
+            pid = path.name[len(PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and _pid_alive(int(pid)):
+                return False
         return _remove(path)
     finally:
         os.close(fd)
