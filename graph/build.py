@@ -22,7 +22,7 @@ from typing import Final, TypeVar
 from .errors import SourceError
 from .merge import merge
 from .model import BuildReport, FileCounts, KnowledgeGraph
-from .read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file
+from .read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file, relabel, source_labels
 from .records import ArticleRecord, Diagnostic, FileResult
 from .workers import pool as worker_pool
 
@@ -123,6 +123,7 @@ def read_files(
     max_bytes: int = MAX_FILE_BYTES,
     cache: ReadCache | None = None,
     scheduler: str | None = None,
+    labels: Sequence[str] | None = None,
 ) -> list[FileResult]:
     """Read ``files`` and return their results in order.
 
@@ -130,8 +131,24 @@ def read_files(
     cluster whose scheduler address is ``scheduler`` (the bytes are sent, so
     workers need no access to the files). With a ``cache``, files whose
     content is unchanged since the last build are not parsed again.
+    ``labels``: how each file is recorded, when not by its name (see
+    :func:`~graph.read.source_labels`).
     """
-    names = [os.fspath(f) for f in files]
+    results = _read_files([os.fspath(f) for f in files], jobs, progress, max_bytes, cache, scheduler)
+    if labels is not None:
+        for result, label in zip(results, labels, strict=True):
+            relabel(result, label)
+    return results
+
+
+def _read_files(
+    names: list[str],
+    jobs: int | None,
+    progress: Progress | None,
+    max_bytes: int,
+    cache: ReadCache | None,
+    scheduler: str | None,
+) -> list[FileResult]:
     jobs = default_jobs() if jobs is None else max(1, jobs)
     total = len(names)
     if cache is None and scheduler is None:
@@ -281,11 +298,18 @@ def build(
     all; anything wrong inside a file is a diagnostic in the report.
     """
     started = time.perf_counter()
-    files, problems = find_sources(sources)
+    sources = list(sources)
+    files, problems = find_source_names(sources)
     found = time.perf_counter()
     read_cache = ReadCache(cache) if cache is not None else None
     results = read_files(
-        files, jobs=jobs, progress=progress, max_bytes=max_file_bytes, cache=read_cache, scheduler=scheduler
+        files,
+        jobs=jobs,
+        progress=progress,
+        max_bytes=max_file_bytes,
+        cache=read_cache,
+        scheduler=scheduler,
+        labels=source_labels(sources, files),
     )
     read_done = time.perf_counter()
     kg = assemble(results, problems, timings={"find": found - started, "read": read_done - found})

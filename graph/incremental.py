@@ -69,7 +69,7 @@ from .identity import ID
 from .merge import identities, link_targets, rank_records, remerge, self_related
 from .model import BuildReport, FileCounts, KnowledgeGraph
 from .rdf import source_iri
-from .read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes, read_file
+from .read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes, read_file, relabel, source_labels
 from .records import ArticleRecord, Diagnostic, FileResult
 from .staging import CACHE_DIR, Staging
 
@@ -381,19 +381,23 @@ def build_into(
     """
     started = time.perf_counter()
     target = Path(out)
+    sources = list(sources)
     names, problems = find_source_names(sources)
+    found = source_labels(sources, names) or names
+    labels = {name: label for name, label in zip(names, found, strict=True) if label != name}
     try:
         staging = Staging(target)  # sweeps what killed builds left in OUT
     except OSError as exc:
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     with staging:
         return _build_staged(
-            names, problems, target, staging, started, jobs, progress, max_file_bytes, scheduler, cache
+            names, labels, problems, target, staging, started, jobs, progress, max_file_bytes, scheduler, cache
         )
 
 
 def _build_staged(
     names: list[str],
+    labels: dict[str, str],
     problems: list[Diagnostic],
     target: Path,
     staging: Staging,
@@ -453,14 +457,16 @@ def _build_staged(
     rows: dict[str, list[Compact]] = {name: [] for name in failed}
     if incremental or not cache:
         for name, result in zip(
-            (name for name, _ in todo), _parse_plain(todo, jobs, progress, max_file_bytes, scheduler), strict=True
+            (name for name, _ in todo),
+            _parse_plain(todo, labels, jobs, progress, max_file_bytes, scheduler),
+            strict=True,
         ):
             results[name] = result
         if cache:
             rows.update((name, compact(results[name])) for name, _ in todo)
     else:  # the workers also pickle each file's parse and summarise its records for the state
         for (name, _), (blob, summary) in zip(
-            todo, _parse_for_state(todo, jobs, progress, max_file_bytes, scheduler), strict=True
+            todo, _parse_for_state(todo, labels, jobs, progress, max_file_bytes, scheduler), strict=True
         ):
             results[name] = pickle.loads(blob)
             blobs[name] = blob
@@ -529,40 +535,48 @@ def _save_graph(store: _Store, state: State, graph: nx.MultiDiGraph) -> None:
 
 def _parse_plain(
     todo: Sequence[tuple[str, bytes | None]],
+    labels: dict[str, str],
     jobs: int | None,
     progress: Progress | None,
     max_bytes: int,
     scheduler: str | None,
 ) -> list[FileResult]:
-    """Parse ``todo`` (bytes already read, or None to read the file), in order."""
+    """Parse ``todo`` (bytes already read, or None to read the file), in order; ``labels`` as :func:`build_into`'s."""
+    names = [name for name, _ in todo]
     if scheduler is not None or all(data is None for _, data in todo):
-        names = [name for name, _ in todo]
-        return read_files(names, jobs=jobs, progress=progress, max_bytes=max_bytes, scheduler=scheduler)
-    items = [(name, data if data is not None else load_bytes(name, max_bytes)) for name, data in todo]
-    out = [data if isinstance(data, FileResult) else parse_bytes(data, name) for name, data in items]
-    if progress is not None:
-        progress("read", len(out), len(out))
+        out = read_files(names, jobs=jobs, progress=progress, max_bytes=max_bytes, scheduler=scheduler)
+    else:
+        items = [(name, data if data is not None else load_bytes(name, max_bytes)) for name, data in todo]
+        out = [data if isinstance(data, FileResult) else parse_bytes(data, name) for name, data in items]
+        if progress is not None:
+            progress("read", len(out), len(out))
+    for name, result in zip(names, out, strict=True):
+        if name in labels:
+            relabel(result, labels[name])
     return out
 
 
-def _state_chunk(items: Sequence[tuple[str, bytes | None, int]]) -> list[tuple[bytes, list[Compact]]]:
+def _state_chunk(items: Sequence[tuple[str, bytes | None, int, str | None]]) -> list[tuple[bytes, list[Compact]]]:
     """In a worker: read and parse files; return each parse pickled, and its records in short."""
     out: list[tuple[bytes, list[Compact]]] = []
-    for name, data, max_bytes in items:
+    for name, data, max_bytes, label in items:
         result = read_file(name, max_bytes) if data is None else parse_bytes(data, name)
+        if label is not None:
+            relabel(result, label)
         out.append((pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), compact(result)))
     return out
 
 
 def _parse_for_state(
     todo: Sequence[tuple[str, bytes | None]],
+    labels: dict[str, str],
     jobs: int | None,
     progress: Progress | None,
     max_bytes: int,
     scheduler: str | None,
 ) -> Iterable[tuple[bytes, list[Compact]]]:
     """:func:`_state_chunk` over ``todo`` in ``jobs`` processes (or on the Dask cluster), in order."""
-    batches = chunks([(name, data, max_bytes) for name, data in todo])
+    batches = chunks([(name, data, max_bytes, labels.get(name)) for name, data in todo])
     done = 0
     workers = default_jobs() if jobs is None else max(1, jobs)
     for batch in map_chunks(_state_chunk, batches, workers, scheduler, parallel=len(todo) >= 400):

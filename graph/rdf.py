@@ -30,8 +30,9 @@ image        ``a schema:ImageObject``; contentUrl, width, height, caption,
              creditText, ``ng:isCached``
 person       ``a schema:Person``; name
 organization ``a schema:Organization``; name
-source file  ``a prov:Entity, ng:SourceFile``; ``ng:path`` (the path as given
-             to the build); IRI :func:`source_iri`
+source file  ``a prov:Entity, ng:SourceFile``; ``ng:path`` (the path relative
+             to the SOURCE given, :func:`graph.read.source_labels`); IRI
+             :func:`source_iri`
 ============ ==================================================================
 
 Every node also has ``rdfs:label``. Edges: published_by → ``schema:publisher``,

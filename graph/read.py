@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -36,7 +36,7 @@ import yaml
 
 from . import fastyaml
 from .identity import canonical_url, display_label, normalize_domain
-from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord, Severity
+from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord, Severity, text_path
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -49,6 +49,8 @@ __all__ = [
     "parse_bytes",
     "parse_text",
     "read_file",
+    "relabel",
+    "source_labels",
 ]
 
 #: File name endings read when a directory or glob is given.
@@ -153,6 +155,57 @@ def find_names(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[str], li
         for match in matches:
             found.setdefault(os.path.normpath(match), match)
     return [found[k] for k in sorted(found)], problems
+
+
+def source_labels(sources: Iterable[str | os.PathLike[str]], names: Sequence[str]) -> list[str] | None:
+    """How each of ``names`` (as :func:`find_names` found them in ``sources``) is recorded in the graph.
+
+    A file found through a relative SOURCE is recorded as found (as the user
+    typed it); one found through an absolute SOURCE from that SOURCE's own
+    folder name on, so that no build records the user's home folder (the
+    RDF says where each article came from, and ``newsgraph push`` publishes
+    it). None when no SOURCE is absolute: every name is its own label.
+
+    >>> source_labels(["/home/ana/news", "/srv/feeds/b.md"], ["/home/ana/news/x/a.md", "/srv/feeds/b.md"])
+    ['news/x/a.md', 'feeds/b.md']
+    >>> source_labels(["seeds"], ["seeds/a.md"]) is None
+    True
+    """
+    roots = []
+    for source in sources:
+        text = os.fspath(source)
+        if not os.path.isabs(text):
+            continue
+        if glob.has_magic(text):  # the folder above the first pattern
+            parts = Path(text).parts
+            text = os.path.join(*parts[: next(i for i, p in enumerate(parts) if glob.has_magic(p))])
+        elif os.path.isfile(text):
+            text = os.path.dirname(text)
+        roots.append(os.path.normpath(text))
+    if not roots:
+        return None
+    roots.sort(key=len, reverse=True)  # the innermost SOURCE names a file
+    labels = []
+    for name in names:
+        if not os.path.isabs(name):
+            labels.append(name)
+            continue
+        path = os.path.normpath(name)
+        root = next((r for r in roots if path.startswith(r.rstrip(os.sep) + os.sep)), os.path.dirname(path))
+        labels.append(os.path.relpath(path, os.path.dirname(root) if os.path.dirname(root) != root else root))
+    return labels
+
+
+def relabel(result: FileResult, label: str) -> None:
+    """Record ``label`` (see :func:`source_labels`) as the source of every article ``result`` holds.
+
+    The diagnostics keep the path the file was opened by: they are for the user, on this machine.
+    """
+    stack = [result.article] if result.article is not None else []
+    while stack:
+        record = stack.pop()
+        record.source = text_path(label)
+        stack.extend(record.related)
 
 
 def _walk(root: Path) -> Iterator[str]:

@@ -23,19 +23,20 @@ __all__ = [
     "ImageRecord",
     "ProviderRecord",
     "Severity",
+    "text_path",
 ]
 
 Severity = Literal["error", "warning", "info"]
 
 
-def _text_path(path: str) -> str:
+def text_path(path: str) -> str:
     """``path`` as text every output can carry.
 
     A file name that is not valid UTF-8 comes from :func:`os.fsdecode` with
     lone surrogates (``'\\udce9'``), which no UTF-8 output can hold: those
     bytes are written as ``\\xe9`` escapes instead, so the file is still named.
 
-    >>> _text_path("caf\\udce9.md")
+    >>> text_path("caf\\udce9.md")
     'caf\\\\xe9.md'
     """
     if path.isascii():
@@ -63,7 +64,7 @@ class Diagnostic:
     field: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "path", _text_path(self.path))
+        object.__setattr__(self, "path", text_path(self.path))
 
     @property
     def location(self) -> str:
@@ -137,7 +138,7 @@ class ArticleRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.source = _text_path(self.source)
+        self.source = text_path(self.source)
 
 
 @dataclass(slots=True)

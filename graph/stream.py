@@ -86,7 +86,7 @@ from .errors import OutputError
 from .merge import SCALARS, label_iri, merge, provider_iri, rank_records, website_iri
 from .model import KINDS, RELATIONS, BuildReport, FileCounts
 from .rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
-from .read import MAX_FILE_BYTES
+from .read import MAX_FILE_BYTES, source_labels
 from .records import ArticleRecord, Diagnostic, FileResult, ProviderRecord
 from .staging import Staging, publish
 from .workers import can_fork, worker_init
@@ -521,7 +521,9 @@ def stream_build(
     if partition_size < 1:
         raise ValueError(f"partition_size must be at least 1, not {partition_size}")
     started = time.perf_counter()
+    sources = list(sources)
     files, problems = find_sources(sources)
+    labels = source_labels(sources, [os.fspath(f) for f in files])
     report = BuildReport(files=FileCounts(seen=len(files)))
     report.diagnostics.extend(problems)
     report.timings["find"] = time.perf_counter() - started
@@ -532,13 +534,14 @@ def stream_build(
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     try:
         with staging:
-            return _run(files, target, staging.path, report, partition_size, jobs, progress, max_file_bytes)
+            return _run(files, labels, target, staging.path, report, partition_size, jobs, progress, max_file_bytes)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
 
 
 def _run(
     files: list[Path],
+    labels: list[str] | None,
     target: Path,
     staging: Path,
     report: BuildReport,
@@ -557,7 +560,8 @@ def _run(
     t = time.perf_counter()
     for part in range(parts):
         first = part * size
-        results = read_files(files[first : first + size], jobs=jobs, max_bytes=max_file_bytes)
+        part_labels = labels[first : first + size] if labels is not None else None
+        results = read_files(files[first : first + size], jobs=jobs, max_bytes=max_file_bytes, labels=part_labels)
         for result in results:
             if result.article is None:
                 report.files.failed += 1
