@@ -238,7 +238,9 @@ def _stream_build(
     kg = KnowledgeGraph.empty()
     kg.report = result.report
     if not quiet:
-        out_console.print(f"{result.triples:,} triples in {result.partitions:,} partitions", markup=False)
+        out_console.print(
+            f"{_plural(result.triples, 'triple')} in {_plural(result.partitions, 'partition')}", markup=False
+        )
         _summary(kg, out, time.perf_counter() - started)
     if strict and kg.report.errors:
         _strict_failed(kg)
@@ -459,7 +461,7 @@ def view(
     except NewsgraphError as exc:
         _fail(exc)
     counts = ", ".join(f"{n:,} {kind}" for kind, n in shown.counts.items())
-    out_console.print(f"wrote {file}: {shown.title}; {len(shown.nodes):,} nodes ({counts})", markup=False)
+    out_console.print(f"wrote {file}: {shown.title}; {_plural(len(shown.nodes), 'node')} ({counts})", markup=False)
     for notice in shown.notices:
         err_console.print(f"view cut: {notice}", markup=False)
 
@@ -480,10 +482,11 @@ def validate_command(out: OutDir = Path("out")) -> None:
         out_console.print(str(v), markup=False)
     if not report.conforms:
         out_console.print(
-            f"{report.file}: {_plural(len(report.violations), 'violation')} in {report.triples:,} triples", markup=False
+            f"{report.file}: {_plural(len(report.violations), 'violation')} in {_plural(report.triples, 'triple')}",
+            markup=False,
         )
         raise typer.Exit(1)
-    out_console.print(f"{report.file} conforms ({report.triples:,} triples)", markup=False)
+    out_console.print(f"{report.file} conforms ({_plural(report.triples, 'triple')})", markup=False)
 
 
 def main() -> None:
