@@ -403,8 +403,9 @@ def push(
             result = push_graph(out, endpoint, graph, progress=bar)
     except NewsgraphError as exc:
         _fail(exc)
+    before = "did not exist" if result.previous is None else f"held {result.previous:,} triples"
     out_console.print(
-        f"sent {result.sent:,} triples in {result.requests} requests; {result.url} now holds {result.stored:,} triples",
+        f"sent {result.sent:,} triples in one PUT; {result.url} now holds {result.stored:,} triples ({before})",
         markup=False,
     )
     if result.stored != result.sent:
