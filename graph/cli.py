@@ -394,18 +394,34 @@ def push(
     graph: Annotated[
         str | None, typer.Option("--graph", help="Named graph IRI to replace (default: the default graph).")
     ] = None,
+    chunked: Annotated[
+        bool,
+        typer.Option(
+            "--chunked",
+            help="Send 10,000 triples a request, one transaction each, for a graph larger than the store can "
+            "take in one (Oxigraph: about 2 GB of memory per million triples). Not atomic: a failure leaves "
+            "part of the build in the graph, and the error says how much.",
+        ),
+    ] = False,
 ) -> None:
-    """Send the built graph (OUT/graph.nt, else OUT/store) to a SPARQL Graph Store endpoint."""
+    """Replace a graph at a SPARQL Graph Store endpoint with the built graph (OUT/graph.nt, else OUT/store).
+
+    The graph is sent in one streamed PUT: where the store applies it in one
+    transaction (Oxigraph does), a failed push leaves the graph as it was;
+    elsewhere the error says what the graph holds and how to repair it.
+    """
     from .push import push as push_graph
 
     try:
         with _Bar(enabled=err_console.is_terminal) as bar:
-            result = push_graph(out, endpoint, graph, progress=bar)
+            result = push_graph(out, endpoint, graph, progress=bar, atomic=not chunked)
     except NewsgraphError as exc:
         _fail(exc)
-    before = "did not exist" if result.previous is None else f"held {result.previous:,} triples"
+    before = "did not exist" if result.previous is None else f"held {_plural(result.previous, 'triple')}"
+    how = "one PUT" if result.requests == 1 else _plural(result.requests, "request")
     out_console.print(
-        f"sent {result.sent:,} triples in one PUT; {result.url} now holds {result.stored:,} triples ({before})",
+        f"sent {_plural(result.sent, 'triple')} in {how}; {result.url} now holds {_plural(result.stored, 'triple')} "
+        f"({before})",
         markup=False,
     )
     if result.stored != result.sent:

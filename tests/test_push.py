@@ -407,6 +407,21 @@ def test_cli_push_says_how_many_arrived(oxigraph: str, seeds_out: Path) -> None:
     assert f"holds {nt_count(seeds_out):,} triples" in result.stdout
 
 
+def test_cli_push_chunked_sends_pieces_and_says_so(oxigraph: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    line = '<https://example.org/s/%05d> <https://example.org/p> "%05d" .\n'
+    (out / "graph.nt").write_text("".join(line % (i, i) for i in range(25_000)), encoding="utf-8")
+    load(oxigraph, GRAPH, OLD)
+    args = ["push", "-d", str(out), "--endpoint", oxigraph, "--graph", GRAPH]
+    chunked = CliRunner().invoke(app, [*args, "--chunked"])
+    assert chunked.exit_code == 0, chunked.output
+    assert "sent 25,000 triples in 3 requests;" in chunked.stdout and "(held 1,000 triples)" in chunked.stdout
+    assert held(oxigraph, GRAPH) == as_stored(nt_lines(out))
+    whole = CliRunner().invoke(app, args)
+    assert whole.exit_code == 0 and "sent 25,000 triples in one PUT;" in whole.stdout, whole.output
+
+
 def test_cli_push_that_fails_says_the_graph_is_as_it_was(
     oxigraph: str, seeds_out: Path, fault_proxy: MakeProxy
 ) -> None:
