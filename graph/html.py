@@ -159,6 +159,8 @@ class View:
     title: str = "newsgraph"
     center: str | None = None
     max_nodes: int = DEFAULT_MAX_NODES
+    #: True when filters chose the articles (not every article of the graph).
+    filtered: bool = False
 
     @property
     def cut(self) -> bool:
@@ -388,8 +390,9 @@ def select_view(
         At most this many nodes; the nearest (``around``), those in stories,
         then the best-rated come first, and :attr:`View.omitted` counts the rest.
 
-    Raises :class:`ViewError` for an unknown URL, topic or outlet, and
-    :class:`EmptyViewError` when filters were given and no article matches them all.
+    Raises :class:`ViewError` for an unknown URL, topic or outlet. Filters
+    that match no article give a view without articles (:attr:`View.filtered`
+    tells it from an empty graph); :func:`explore` refuses to draw it.
 
     >>> import graph
     >>> kg = graph.build(["seeds"])
@@ -445,8 +448,6 @@ def select_view(
     if first is not None or last is not None:
         articles = {a for a in articles if _in_range(g.nodes[a].get("published_at"), first, last)}
         titles.append(f"published {first or '…'} to {last or '…'}")
-    if titles and not articles:
-        raise EmptyViewError(f"no article matches: {'; '.join(titles)}")
 
     related = _related_degrees(g)
     data = g._node
@@ -487,6 +488,7 @@ def select_view(
         title="; ".join(titles) if titles else "all articles",
         center=center,
         max_nodes=max_nodes,
+        filtered=bool(titles),
     )
 
 
@@ -1036,13 +1038,20 @@ def render_html(
 def explore(kg: KnowledgeGraph, **filters: Any) -> Page:
     """The explorer :class:`Page` for ``kg``: in Jupyter it shows itself; ``.save(path)`` writes it.
 
-    ``filters`` are those of :func:`select_view`.
+    ``filters`` are those of :func:`select_view`. Raises :class:`EmptyViewError`
+    when they match no article (the page would be blank).
 
     >>> import graph
     >>> explore(graph.build(["seeds"]), topic="AI").view.counts["article"]
     2
+    >>> explore(graph.build(["seeds"]), topic="AI", since="2031-01-01")
+    Traceback (most recent call last):
+    ...
+    graph.html.EmptyViewError: no article matches: articles about 'AI'; published 2031-01-01 to …
     """
     view = select_view(kg, **filters)
+    if view.filtered and not view.counts.get("article"):
+        raise EmptyViewError(f"no article matches: {view.title}")
     return Page(render_html(kg, view), view)
 
 
