@@ -39,11 +39,9 @@ from itertools import accumulate
 from pathlib import Path
 from types import TracebackType
 
+from .errors import StaleIndex
+
 __all__ = ["BlockWriter", "FileIndex", "Section", "StaleIndex", "copy_bytes", "patch", "read_block", "write_all"]
-
-
-class StaleIndex(Exception):
-    """The previous file is not the one its index describes (edited, replaced, missing)."""
 
 
 @dataclass(slots=True)

@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 import networkx as nx
 
 from .blocks import BlockWriter, FileIndex, StaleIndex, patch, read_block
-from .errors import NewsgraphError, OutputError
+from .errors import EmptyViewError, OutputError, ViewError
 from .identity import canonical_url, normalize_label
 from .model import KnowledgeGraph
 
@@ -133,14 +133,6 @@ _UNSAFE_URL_CHAR: Final = re.compile(
 _PLAIN_WEB_URL: Final = re.compile(r"https?://[^/?#\[\]]+(?:[/?#]|\Z)", re.IGNORECASE | re.ASCII)
 _SLOT_RE: Final = re.compile(r"/\*NG:(\w+)\*/")
 _SCRIPT_RE: Final = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
-
-
-class ViewError(NewsgraphError):
-    """A view could not be made: an unknown article, topic or outlet, or a bad option."""
-
-
-class EmptyViewError(ViewError):
-    """Every filter names something known, but no article matches them all (a page would be blank)."""
 
 
 @dataclass(slots=True)
@@ -1047,7 +1039,7 @@ def explore(kg: KnowledgeGraph, **filters: Any) -> Page:
     >>> explore(graph.build(["seeds"]), topic="AI", since="2031-01-01")
     Traceback (most recent call last):
     ...
-    graph.html.EmptyViewError: no article matches: articles about 'AI'; published 2031-01-01 to …
+    graph.errors.EmptyViewError: no article matches: articles about 'AI'; published 2031-01-01 to …
     """
     view = select_view(kg, **filters)
     if view.filtered and not view.counts.get("article"):

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote, urlsplit
 
-from .errors import NewsgraphError, OutputError
+from .errors import NewsgraphError, OutputError, PushError
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -79,10 +79,6 @@ _NT: Final = "application/n-triples"
 _BLOCK: Final = 1 << 20
 _BLANK: Final = re.compile(rb"_:[^\s]+")
 _MOD: Final = 1 << 128
-
-
-class PushError(NewsgraphError):
-    """The endpoint could not be reached or refused the data; the message says what the target graph holds."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import IO, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import NewsgraphError, OutputError, QueryError
+from .errors import OutputError, QueryError, ServeError
 from .store import DEFAULT_TIMEOUT, check_query, declare_prefixes, store_path, syntax_message
 
 __all__ = [
@@ -91,10 +91,6 @@ _HOP: Final = frozenset(
 _CORS_METHODS: Final = "GET, HEAD, POST"
 _ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#\s]+$")
 _HEADER_LIST = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$")
-
-
-class ServeError(NewsgraphError):
-    """The endpoint could not start (no oxigraph program, port in use...)."""
 
 
 def parse_bind(text: str) -> tuple[str, int]:
@@ -287,7 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse_writes()
             return
         except QueryError as exc:
-            self._reply(403 if "read-only" in str(exc) else 400, str(exc))
+            self._reply(exc.http_status, str(exc))
             return
         self._forward(request)
 

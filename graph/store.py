@@ -23,7 +23,7 @@ a path to a ``.rq`` file or the query text itself.
 >>> query_store(store, "SELECT * WHERE { SERVICE <https://example.org/sparql> { ?s ?p ?o } }")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-graph.errors.QueryError: SERVICE (line 1, column 18) is refused: it would send part of the query to another machine...
+graph.errors.QueryRefused: SERVICE (line 1, column 18) is refused: it would send part of the query to another machine...
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pyoxigraph as ox
 
-from .errors import OutputError, QueryError
+from .errors import OutputError, QueryError, QueryRefused, QueryTimeout
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,7 +182,7 @@ ALLOW_REMOTE_HINT: Final = "pass allow_remote=True (CLI: --allow-remote) to allo
 def check_query(sparql: str, *, allow_remote: bool = False, allow_hint: str | None = ALLOW_REMOTE_HINT) -> None:
     """Refuse a query that would reach out of the machine or change data.
 
-    Raises :class:`~graph.errors.QueryError` naming the refused keyword and
+    Raises :class:`~graph.errors.QueryRefused` naming the refused keyword and
     where it is: ``SERVICE`` and ``FROM`` (unless ``allow_remote``), and
     update operations (``LOAD``, ``INSERT``, ``DELETE``, ``DROP``...).
     ``allow_hint`` ends the message for ``SERVICE`` and ``FROM`` (how to allow
@@ -192,31 +192,34 @@ def check_query(sparql: str, *, allow_remote: bool = False, allow_hint: str | No
     >>> check_query("SELECT * FROM <https://example.org/data.ttl> WHERE { ?s ?p ?o }")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.QueryError: FROM (line 1, column 10) is refused: it names a graph that engines may fetch...
+    graph.errors.QueryRefused: FROM (line 1, column 10) is refused: it names a graph that engines may fetch...
     >>> check_query("LOAD <https://example.org/data.ttl>")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    graph.errors.QueryError: LOAD (line 1, column 1) is refused: the store is read-only and LOAD fetches remote data...
+    graph.errors.QueryRefused: LOAD (line 1, column 1) is refused: the store is read-only and LOAD fetches remote...
     """
     for keyword, line, column, following in _keywords(sparql):
         where = f"{keyword} (line {line}, column {column})"
         if keyword == "SERVICE" and not allow_remote:
             how = f"; {allow_hint}." if allow_hint else "; this endpoint never runs SERVICE."
-            raise QueryError(
+            raise QueryRefused(
                 f"{where} is refused: it would send part of the query to another machine. "
-                f"Queries run over the local store only{how}"
+                f"Queries run over the local store only{how}",
+                read_only=False,
             )
         if keyword == "FROM" and not allow_remote:
             how = f", or {allow_hint}." if allow_hint else "."
-            raise QueryError(
+            raise QueryRefused(
                 f"{where} is refused: it names a graph that engines may fetch from the web ({following}). "
-                f"Queries run over the local store only: drop the FROM clause (the data is in the default graph){how}"
+                f"Queries run over the local store only: drop the FROM clause (the data is in the default graph){how}",
+                read_only=False,
             )
         if keyword in _UPDATES:
             remote = " and LOAD fetches remote data" if keyword == "LOAD" else ""
-            raise QueryError(
+            raise QueryRefused(
                 f"{where} is refused: the store is read-only{remote}; "
-                "only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here."
+                "only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run here.",
+                read_only=True,
             )
 
 
@@ -588,7 +591,7 @@ def query_store(
     worker.join(timeout)
     if worker.is_alive():
         stop.set()
-        raise QueryError(
+        raise QueryTimeout(
             f"the query was stopped after {timeout:g} s (timeout); narrow it (LIMIT, more specific patterns) "
             "or allow more time (CLI: --timeout)"
         )

@@ -82,7 +82,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from .build import Progress, default_jobs, find_sources, read_files
-from .errors import OutputError
+from .errors import OptionError, OutputError
 from .merge import SCALARS, label_iri, merge, provider_iri, rank_records, website_iri
 from .model import KINDS, RELATIONS, BuildReport, FileCounts
 from .rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
@@ -516,10 +516,10 @@ def stream_build(
     of the normal build is kept. Raises :class:`~graph.errors.SourceError`
     when ``sources`` hold no news file, :class:`~graph.errors.OutputError`
     when ``out`` cannot be written (the previous outputs stay whole), and
-    ``ValueError`` for a ``partition_size`` below 1.
+    :class:`~graph.errors.OptionError` (a ``ValueError``) for a ``partition_size`` below 1.
     """
     if partition_size < 1:
-        raise ValueError(f"partition_size must be at least 1, not {partition_size}")
+        raise OptionError(f"partition_size must be at least 1, not {partition_size}")
     started = time.perf_counter()
     sources = list(sources)
     files, problems = find_sources(sources)

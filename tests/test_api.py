@@ -27,6 +27,34 @@ def test_errors_form_one_tree() -> None:
         assert issubclass(exc, graph.NewsgraphError)
 
 
+def test_every_public_error_class_lives_in_errors_py() -> None:
+    """One module holds the tree (its docstring draws it); others raise, never define, public errors."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from graph import errors
+
+    for info in pkgutil.walk_packages(graph.__path__, "graph."):
+        if info.name == "graph.__main__":  # running it is running the CLI
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if inspect.isclass(obj) and issubclass(obj, Exception) and obj.__module__ == info.name:
+                assert name.startswith("_") or info.name == "graph.errors", f"{info.name}.{name}"
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), graph.NewsgraphError) and name in errors.__doc__, name
+
+
+def test_http_status_is_chosen_by_type() -> None:
+    from graph.errors import QueryError, QueryRefused, QueryTimeout
+
+    assert QueryError("x").http_status == 400
+    assert QueryRefused("x", read_only=True).http_status == 403
+    assert QueryRefused("x", read_only=False).http_status == 400
+    assert QueryTimeout("x").http_status == 504
+
+
 def test_import_is_cheap() -> None:
     """`import graph` loads neither pandas, matplotlib, igraph, pyvis, Dask, rdflib nor pySHACL."""
     heavy = ("pandas", "matplotlib", "igraph", "pyvis", "distributed", "pyshacl", "rdflib")

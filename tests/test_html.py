@@ -651,5 +651,5 @@ def test_a_view_that_matches_nothing_writes_nothing_and_fails(
     assert said in result.stderr
     assert "was not written" in result.stderr
     assert not page.exists()
-    with pytest.raises(graph.html.EmptyViewError):
+    with pytest.raises(graph.errors.EmptyViewError):
         graph.explore(graph.build([seeds_dir]), topic="AI", since="2031-01-01")
