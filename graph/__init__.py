@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from .build import build, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
-from .export import load, write_outputs
+from .export import write_outputs
 from .html import Page, View, explore, select_view, write_html, write_view
 from .incremental import build_into
-from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph
+from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord

@@ -1,11 +1,11 @@
-"""Writing a build to an output folder, atomically, and loading it back.
+"""Writing a build to an output folder, atomically (:func:`graph.model.load` reads it back).
 
 Every output is first written into the build's staging folder inside OUT
 (:mod:`graph.staging`), then moved into place with :func:`os.replace`; an
 interrupted build leaves the previous outputs whole (each file is either the
 old one or the new one, never a truncated one).
 
-Files: ``graph.json`` (networkx node-link, lossless: :func:`load` reads it
+Files: ``graph.json`` (networkx node-link, lossless: :func:`graph.load` reads it
 back), ``graph.graphml`` (for Gephi, yEd, Cytoscape: lists and mappings as
 JSON text) and ``report.json``.
 
@@ -14,7 +14,7 @@ JSON text) and ``report.json``.
 >>> sorted(p.name for p in write_outputs(graph.build(["seeds"]), out).values())  # doctest: +NORMALIZE_WHITESPACE
 ['graph.graphml', 'graph.html', 'graph.json', 'graph.jsonld', 'graph.nt', 'graph.ttl',
  'report.json', 'store']
->>> load(out).report.nodes["article"]
+>>> graph.load(out).report.nodes["article"]
 5
 """
 
@@ -30,7 +30,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -41,23 +40,14 @@ import networkx as nx
 from .blocks import BlockWriter, FileIndex, StaleIndex, patch, read_block
 from .build import default_jobs
 from .errors import OutputError
-from .model import BuildReport, FileCounts, KnowledgeGraph
-from .records import Diagnostic
+from .model import KnowledgeGraph, to_jsonable
 from .staging import Staging, publish
 from .workers import can_fork, worker_init
 
-__all__ = ["WRITERS", "Previous", "Written", "load", "to_jsonable", "write_build", "write_outputs"]
+__all__ = ["WRITERS", "Previous", "Written", "write_build", "write_outputs"]
 
-_DATE_KEYS: Final = ("published_at", "updated_at")
 
 Writer = Callable[[KnowledgeGraph, Path], None]
-
-
-def to_jsonable(value: Any) -> Any:
-    """JSON form of an attribute value: datetimes as ISO 8601 text."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 _dumps: Final = json.JSONEncoder(ensure_ascii=False, default=to_jsonable, separators=(",", ":")).encode
@@ -605,42 +595,3 @@ def _why(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{exc.strerror}; choose a folder you may write to with -o"
     return str(exc.strerror or exc)
-
-
-def load(out: str | os.PathLike[str]) -> KnowledgeGraph:
-    """Load the graph and report written by :func:`write_outputs` into ``out``.
-
-    Raises :class:`~graph.errors.OutputError` when ``out`` holds no build.
-    """
-    folder = Path(out)
-    graph_file = folder / "graph.json"
-    try:
-        data = json.loads(graph_file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        if (folder / "graph.nt").is_file() and (folder / "report.json").is_file():
-            raise OutputError(
-                f"{folder} was built with --stream, which keeps no networkx graph (graph.json); "
-                f"build without --stream to load or draw it, or ask its store: 'newsgraph query ... -d {folder}', "
-                f"'newsgraph serve -d {folder}' ('newsgraph stats' and 'newsgraph validate' work on it)",
-                path=str(folder),
-            ) from exc
-        raise OutputError(
-            f"{folder} holds no build (no graph.json); run 'newsgraph build SOURCE -o {folder}' first",
-            path=str(folder),
-        ) from exc
-    except (OSError, ValueError) as exc:
-        raise OutputError(f"cannot read {graph_file}: {exc}", path=str(graph_file)) from exc
-    g: nx.MultiDiGraph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
-    for _, attrs in g.nodes(data=True):
-        for key in _DATE_KEYS:
-            if isinstance(attrs.get(key), str):
-                attrs[key] = datetime.fromisoformat(attrs[key])
-    report = BuildReport()
-    report_file = folder / "report.json"
-    if report_file.exists():
-        raw = json.loads(report_file.read_text(encoding="utf-8"))
-        report.files = FileCounts(**raw.get("files", {}))
-        report.diagnostics = [Diagnostic(**d) for d in raw.get("diagnostics", [])]
-        report.timings = dict(raw.get("timings", {}))
-    report.count(g)
-    return KnowledgeGraph(g, report)

@@ -1186,6 +1186,6 @@ def write_view(out: str | os.PathLike[str], path: str | os.PathLike[str], **filt
     Raises :class:`~graph.errors.OutputError` when ``out`` holds no build and
     :class:`ViewError` for a bad filter.
     """
-    from .export import load
+    from .model import load
 
     return write_html(load(out), path, **filters)

@@ -52,6 +52,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -63,7 +64,7 @@ from .records import Diagnostic
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KINDS", "RELATIONS", "BuildReport", "FileCounts", "KnowledgeGraph"]
+__all__ = ["KINDS", "RELATIONS", "BuildReport", "FileCounts", "KnowledgeGraph", "load", "to_jsonable"]
 
 KINDS: Final = ("article", "provider", "website", "topic", "tag", "image", "person", "organization")
 RELATIONS: Final = (
@@ -208,3 +209,51 @@ class KnowledgeGraph:
     def __repr__(self) -> str:
         nodes = ", ".join(f"{k}={v}" for k, v in self.report.nodes.items())
         return f"<KnowledgeGraph {self.graph.number_of_nodes()} nodes ({nodes}), {self.graph.number_of_edges()} edges>"
+
+
+def to_jsonable(value: Any) -> Any:
+    """JSON form of an attribute value: datetimes as ISO 8601 text.
+
+    >>> to_jsonable(datetime(2020, 5, 6, 12, 0))
+    '2020-05-06T12:00:00'
+    """
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+_DATE_KEYS: Final = ("published_at", "updated_at")
+
+
+def load(out: str | os.PathLike[str]) -> KnowledgeGraph:
+    """Load the graph and report a build wrote into ``out`` (its ``graph.json`` and ``report.json``).
+
+    Raises :class:`~graph.errors.OutputError` when ``out`` holds no build.
+    """
+    folder = Path(out)
+    graph_file = folder / "graph.json"
+    try:
+        data = json.loads(graph_file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        if (folder / "graph.nt").is_file() and (folder / "report.json").is_file():
+            raise OutputError(
+                f"{folder} was built with --stream, which keeps no networkx graph (graph.json); "
+                f"build without --stream to load or draw it, or ask its store: 'newsgraph query ... -d {folder}', "
+                f"'newsgraph serve -d {folder}' ('newsgraph stats' and 'newsgraph validate' work on it)",
+                path=str(folder),
+            ) from exc
+        raise OutputError(
+            f"{folder} holds no build (no graph.json); run 'newsgraph build SOURCE -o {folder}' first",
+            path=str(folder),
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot read {graph_file}: {exc}", path=str(graph_file)) from exc
+    g: nx.MultiDiGraph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    for _, attrs in g.nodes(data=True):
+        for key in _DATE_KEYS:
+            if isinstance(attrs.get(key), str):
+                attrs[key] = datetime.fromisoformat(attrs[key])
+    report_file = folder / "report.json"
+    report = BuildReport.read(folder) if report_file.exists() else BuildReport()
+    report.count(g)
+    return KnowledgeGraph(g, report)

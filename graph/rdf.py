@@ -233,7 +233,7 @@ def source_iri(path: str) -> str:
 
 
 def _json(value: Any) -> str:
-    from .export import to_jsonable
+    from .model import to_jsonable
 
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=to_jsonable)
 
