@@ -81,8 +81,9 @@ class ReadCache:
     def version() -> str:
         """Cache format, Python version and a digest of the reader's code: a new reader starts afresh."""
         code = hashlib.blake2b(digest_size=8)
-        for module in ("read.py", "fastyaml.py", "identity.py", "records.py"):
-            code.update((Path(__file__).parent / module).read_bytes())
+        here = Path(__file__).parent
+        for module in [*sorted((here / "read").glob("*.py")), here / "identity.py", here / "records.py"]:
+            code.update(module.read_bytes())
         return f"{ReadCache._FORMAT}/{sys.version_info[0]}.{sys.version_info[1]}/{code.hexdigest()}"
 
     def get(self, path: str, key: str) -> FileResult | None:

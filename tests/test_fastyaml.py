@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph import fastyaml
-from graph.read import _HANDLER, _Loader
+from graph.read import fastyaml
+from graph.read.parse import _HANDLER, _Loader
 
 
 def same(a: Any, b: Any) -> bool:

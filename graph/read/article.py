@@ -1,0 +1,164 @@
+"""One article record from a checked front-matter mapping (and its ``related`` entries)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any, Final
+
+from ..identity import canonical_url, display_label, normalize_domain
+from ..records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
+from .fields import Fields
+
+__all__ = ["article_record"]
+
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")  # no UTF-8 output can carry a lone surrogate
+
+
+_ARTICLE_KEYS: Final = frozenset(
+    {
+        "category", "title", "excerpt", "publishedDateTime", "updatedDateTime", "originalUrl",
+        "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat", "published",
+        "provider", "topics", "tags", "images", "related", "featuredContent", "secured",
+    }
+)  # fmt: skip
+
+
+def article_record(
+    meta: dict[Any, Any], path: str, diags: list[Diagnostic], stub: bool, where: str
+) -> ArticleRecord | None:
+    f = Fields(meta, path, diags, where)
+    web = f.url("webUrl")
+    original = f.url("originalUrl")
+    amp = f.url("ampWebUrl")
+    cdn = f.url("cdnAmpWebUrl")
+    iri = web or original or amp or cdn
+    if iri is None:
+        what = f"'{where.rstrip('.')}'" if where else "the file"
+        diags.append(
+            Diagnostic(
+                path,
+                "warning" if stub else "error",
+                "no-identity",
+                f"{what} has no usable webUrl, originalUrl or AMP URL, so the article cannot be identified; "
+                + ("the entry is skipped" if stub else "add a webUrl"),
+                field=where.rstrip(".") or None,
+            )
+        )
+        return None
+    link = next(u for u in (_exact(meta, k) for k in ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")) if u)
+    aliases: list[str] = []
+    for alias in (web, original, amp, cdn, canonical_url(meta["cdnAmpWebUrl"], dewrap=False) if cdn else None):
+        if alias and alias != iri and alias not in aliases:
+            aliases.append(alias)
+    record = ArticleRecord(
+        iri=iri,
+        source=path,
+        stub=stub,
+        url=link,
+        same_as=aliases,
+        title=f.text("title"),
+        excerpt=f.text("excerpt"),
+        category=f.text("category"),
+        type=f.text("type"),
+        published_at=f.when("publishedDateTime"),
+        updated_at=f.when("updatedDateTime"),
+        quality=f.integer("quality"),
+        heat=f.integer("heat"),
+        published=f.boolean("published"),
+        provider=_provider(f),
+        topics=f.labels("topics"),
+        tags=f.labels("tags"),
+        images=_images(f, "images"),
+    )
+    if "featuredContent" in meta:
+        record.featured_content = _jsonable(meta["featuredContent"])
+    for i, entry in f.mappings("related"):
+        rel = article_record(entry, path, diags, stub=True, where=f"{where}related[{i}].")
+        if rel is not None:
+            record.related.append(rel)
+    for key, value in meta.items():
+        if key in _ARTICLE_KEYS:
+            continue
+        if not isinstance(key, str):
+            f.warn(str(key), f"field name {key!r} is not text; the field is ignored", "bad-key")
+            continue
+        record.extra[key] = _jsonable(value)
+    return record
+
+
+def _exact(meta: dict[Any, Any], key: str) -> str | None:
+    value = meta.get(key)
+    return canonical_url(value, exact=True) if isinstance(value, str) else None
+
+
+def _provider(f: Fields) -> ProviderRecord | None:
+    value = f.meta.get("provider")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        f.wrong("provider", value, "a mapping with name and domain")
+        return None
+    p = Fields(value, f.path, f.diags, f.where + "provider.")
+    domain_text = p.text("domain")
+    domain = normalize_domain(domain_text) if domain_text else None
+    if domain_text and domain is None:
+        p.warn("domain", f"'{p.where}domain' is not a host name ({domain_text[:60]!r}); ignored", "bad-domain")
+    name = p.text("name")
+    if name is None and domain is None:
+        f.warn("provider", f"'{f.where}provider' has neither a name nor a domain; ignored", "no-identity")
+        return None
+    return ProviderRecord(
+        name=display_label(name) if name else None,
+        domain=domain,
+        images=_images(p, "images"),
+        authors=_names(p, "authors"),
+        publishers=_names(p, "publishers"),
+    )
+
+
+def _names(f: Fields, key: str) -> list[str]:
+    value = f.meta.get(key)
+    if isinstance(value, list):
+        value = [v.get("name") if isinstance(v, dict) else v for v in value]
+    return Fields({key: value}, f.path, f.diags, f.where).labels(key)
+
+
+def _images(f: Fields, key: str) -> list[ImageRecord]:
+    out: list[ImageRecord] = []
+    for i, entry in f.mappings(key):
+        im = Fields(entry, f.path, f.diags, f"{f.where}{key}[{i}].")
+        url = im.url("url", exact=True)
+        if url is None:
+            if entry.get("url") is None:
+                im.warn("url", f"'{im.where}url' is missing; the image is ignored", "no-identity")
+            continue
+        out.append(
+            ImageRecord(
+                url=url,
+                width=im.integer("width"),
+                height=im.integer("height"),
+                title=im.text("title"),
+                attribution=im.text("attribution"),
+                is_cached=im.boolean("isCached"),
+            )
+        )
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    """Return ``value`` with dates as ISO text and keys as text, so it serializes as JSON."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {_SURROGATE.sub("\ufffd", str(k)): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    return json.dumps(value, default=str)
