@@ -63,8 +63,8 @@ from .build import (
     read_files,
 )
 from .errors import OutputError
+from .explorer import page_shape
 from .export import Previous, Written, write_build
-from .html import page_shape
 from .identity import ID
 from .merge import identities, link_targets, rank_records, remerge, self_related
 from .model import BuildReport, FileCounts, KnowledgeGraph
@@ -408,105 +408,47 @@ def _build_staged(
     scheduler: str | None,
     cache: bool,
 ) -> tuple[KnowledgeGraph, Written]:
-    """:func:`build_into` with the build's staging folder (every temporary file of the build goes there)."""
+    """:func:`build_into` with the build's staging folder (every temporary file of the build goes there).
+
+    The stages, in order: open the last build's state, scan the sources
+    against it, parse what changed, merge (the changed nodes again, or
+    everything), write the outputs (patched where they can be), save the state.
+    """
     found = time.perf_counter()
     store = _Store(target, staging.path)
-    state = _load_state(store) if cache else None
-    graph: nx.MultiDiGraph | None = None
-    if state is not None:
-        loaded = store.load("graph.pickle")
-        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == state.build_id:
-            graph = loaded[1]
-    blobs = _Blobs(store.folder / "records.log", staging.path)
-    if state is not None:
-        opened = _Blobs.open(store.folder / "records.log", staging.path, state)
-        if opened is None:
-            state = None
-        else:
-            blobs = opened
-    scan_ns = time.time_ns()
-    fresh: dict[str, FileState] = {}
-    todo: list[tuple[str, bytes | None]] = []  # None: not read yet
-    failed: dict[str, FileResult] = {}
-    for name in names:
-        old = state.files.get(name) if state is not None else None
-        if old is None and scheduler is None:
-            todo.append((name, None))
-            continue
-        try:
-            key: tuple[int, int, int, int] | None = _stat_key(os.stat(name))
-        except OSError:
-            key = None
-        if old is not None and key is not None and old.stat == key and name in blobs:
-            fresh[name] = old
-            continue
-        data = load_bytes(name, max_file_bytes)
-        if isinstance(data, FileResult):
-            failed[name] = data
-        elif old is not None and old.digest == digest(data) and name in blobs:
-            fresh[name] = FileState(key, old.digest, old.source, old.records, old.diagnostics)
-        else:
-            todo.append((name, data))
-    for st in fresh.values():  # racily clean: changed in the same tick as it was looked at
-        st.stat = _settled(st.stat, scan_ns)
-    changed = {name for name, _ in todo} | set(failed)
-    if state is not None:
-        changed.update(set(state.files) - set(names))
-    incremental = state is not None and graph is not None and len(changed) <= FULL_MERGE_SHARE * max(len(names), 1)
-    results: dict[str, FileResult] = dict(failed)
-    rows: dict[str, list[Compact]] = {name: [] for name in failed}
-    if incremental or not cache:
-        for name, result in zip(
-            (name for name, _ in todo),
-            _parse_plain(todo, labels, jobs, progress, max_file_bytes, scheduler),
-            strict=True,
-        ):
-            results[name] = result
-        if cache:
-            rows.update((name, compact(results[name])) for name, _ in todo)
-    else:  # the workers also pickle each file's parse and summarise its records for the state
-        for (name, _), (blob, summary) in zip(
-            todo, _parse_for_state(todo, labels, jobs, progress, max_file_bytes, scheduler), strict=True
-        ):
-            results[name] = pickle.loads(blob)
-            blobs[name] = blob
-            rows[name] = summary
+    state, graph, blobs = _open_previous(store, staging.path, cache)
+    scan = _scan(names, state, blobs, scheduler, max_file_bytes)
+    incremental = state is not None and graph is not None and len(scan.changed) <= FULL_MERGE_SHARE * max(len(names), 1)
+    parse = _ParseArgs(labels, jobs, progress, max_file_bytes, scheduler)
+    results, rows = _parse_changed(scan, parse, blobs, plain=incremental or not cache, summarise=cache)
     if cache:
-        for name, result in results.items():
-            if name not in blobs.new:
-                blobs[name] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        stats = dict(_stats(results, scan_ns))
-        for name, result in results.items():
-            source = result.article.source if result.article is not None else None
-            fresh[name] = FileState(stats.get(name), result.digest, source, rows[name], list(result.diagnostics))
-        blobs.keep(names)
+        _remember(scan, results, rows, blobs, names)
     read_done = time.perf_counter()
     timings = {"find": found - started, "read": read_done - found}
-    new_state = State(code_version(), secrets.token_hex(8), names, fresh, {})
+    new_state = State(code_version(), secrets.token_hex(8), names, scan.fresh, {})
+    previous: Previous | None = None
     if incremental:
         assert state is not None and graph is not None
-        kg, keys, shapes = _remerge(state, new_state, graph, changed, results, blobs, problems)
+        kg, keys, shapes = _remerge(state, new_state, graph, scan.changed, results, blobs, problems)
         kg.report.timings.update(timings)
         kg.report.timings["merge"] = time.perf_counter() - read_done
-        previous: Previous | None = Previous(target, keys, dict(state.indexes), shapes=shapes)
+        previous = Previous(target, keys, dict(state.indexes), shapes=shapes)
     else:
         ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
         kg = assemble(ordered, problems, timings=timings)
         del ordered
-        previous = None
     kg.report.files.cached = len(names) - len(results)  # results: the files read this time
-    del results, todo  # the graph holds what the outputs need: free the parses before writing
+    del results, scan  # the graph holds what the outputs need: free the parses before writing
     store.drop("state.pickle")  # until the outputs and the state agree again
     if cache:
         _save_log(store, new_state, blobs)  # and free the new parses' pickles
-    layout = store.folder / "layout.json" if cache else None
     written = write_build(
         kg,
         target,
         progress=progress,
         jobs=jobs,
         previous=previous,
-        layout_cache=layout,
+        layout_cache=store.folder / "layout.json" if cache else None,
         meanwhile=functools.partial(_save_graph, store, new_state, kg.graph) if cache else None,
         staging=staging,
     )
@@ -515,6 +457,113 @@ def _build_staged(
         if new_state.log_id:
             store.save("state.pickle", new_state.to_plain())
     return kg, written
+
+
+def _open_previous(store: _Store, staging: Path, cache: bool) -> tuple[State | None, nx.MultiDiGraph | None, _Blobs]:
+    """The last build's state, its merged graph and its record log (None, None and an empty log: none usable)."""
+    state = _load_state(store) if cache else None
+    graph: nx.MultiDiGraph | None = None
+    if state is not None:
+        loaded = store.load("graph.pickle")
+        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == state.build_id:
+            graph = loaded[1]
+    blobs = _Blobs(store.folder / "records.log", staging)
+    if state is not None:
+        opened = _Blobs.open(store.folder / "records.log", staging, state)
+        if opened is None:
+            return None, graph, blobs
+        blobs = opened
+    return state, graph, blobs
+
+
+@dataclass(slots=True)
+class _Scan:
+    """The sources against the last build: unchanged (``fresh``), to parse (``todo``), unreadable (``failed``)."""
+
+    scan_ns: int
+    fresh: dict[str, FileState] = field(default_factory=dict)
+    todo: list[tuple[str, bytes | None]] = field(default_factory=list)  # bytes None: not read yet
+    failed: dict[str, FileResult] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)  # parsed, failed or gone since the last build
+
+
+def _scan(names: list[str], state: State | None, blobs: _Blobs, scheduler: str | None, max_file_bytes: int) -> _Scan:
+    """Sort the sources: a file whose stat (or, failing that, content digest) is unchanged is not parsed again."""
+    scan = _Scan(time.time_ns())
+    for name in names:
+        old = state.files.get(name) if state is not None else None
+        if old is None and scheduler is None:
+            scan.todo.append((name, None))
+            continue
+        try:
+            key: tuple[int, int, int, int] | None = _stat_key(os.stat(name))
+        except OSError:
+            key = None
+        if old is not None and key is not None and old.stat == key and name in blobs:
+            scan.fresh[name] = old
+            continue
+        data = load_bytes(name, max_file_bytes)
+        if isinstance(data, FileResult):
+            scan.failed[name] = data
+        elif old is not None and old.digest == digest(data) and name in blobs:
+            scan.fresh[name] = FileState(key, old.digest, old.source, old.records, old.diagnostics)
+        else:
+            scan.todo.append((name, data))
+    for st in scan.fresh.values():  # racily clean: changed in the same tick as it was looked at
+        st.stat = _settled(st.stat, scan.scan_ns)
+    scan.changed = {name for name, _ in scan.todo} | set(scan.failed)
+    if state is not None:
+        scan.changed.update(set(state.files) - set(names))
+    return scan
+
+
+@dataclass(frozen=True, slots=True)
+class _ParseArgs:
+    """How to parse: ``labels`` (see :func:`build_into`), workers, progress, size limit, Dask scheduler."""
+
+    labels: dict[str, str]
+    jobs: int | None
+    progress: Progress | None
+    max_file_bytes: int
+    scheduler: str | None
+
+
+def _parse_changed(
+    scan: _Scan, how: _ParseArgs, blobs: _Blobs, plain: bool, summarise: bool
+) -> tuple[dict[str, FileResult], dict[str, list[Compact]]]:
+    """Parse the files to parse; ``plain`` false: the workers also pickle each parse for the record log.
+
+    ``summarise``: also give each file's records in short (for the state; a build without one needs none).
+    """
+    args = (how.labels, how.jobs, how.progress, how.max_file_bytes, how.scheduler)
+    results: dict[str, FileResult] = dict(scan.failed)
+    rows: dict[str, list[Compact]] = {name: [] for name in scan.failed}
+    if plain:
+        parsed = _parse_plain(scan.todo, *args)
+        for (name, _), result in zip(scan.todo, parsed, strict=True):
+            results[name] = result
+            if summarise:
+                rows[name] = compact(result)
+    else:  # the workers also pickle each file's parse and summarise its records for the state
+        for (name, _), (blob, summary) in zip(scan.todo, _parse_for_state(scan.todo, *args), strict=True):
+            results[name] = pickle.loads(blob)
+            blobs[name] = blob
+            rows[name] = summary
+    return results, rows
+
+
+def _remember(
+    scan: _Scan, results: dict[str, FileResult], rows: dict[str, list[Compact]], blobs: _Blobs, names: list[str]
+) -> None:
+    """Put the new parses into the record log and their summaries into ``scan.fresh`` (the next state's files)."""
+    for name, result in results.items():
+        if name not in blobs.new:
+            blobs[name] = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    stats = dict(_stats(results, scan.scan_ns))
+    for name, result in results.items():
+        source = result.article.source if result.article is not None else None
+        scan.fresh[name] = FileState(stats.get(name), result.digest, source, rows[name], list(result.diagnostics))
+    blobs.keep(names)
 
 
 def _save_log(store: _Store, state: State, blobs: _Blobs) -> None:
@@ -601,7 +650,10 @@ def _settled(key: tuple[int, int, int, int] | None, scan_ns: int) -> tuple[int, 
     return None if key is None or max(key[1], key[2]) >= scan_ns - _RACY_NS else key
 
 
-def _ranked(state: State) -> list[tuple[tuple[int, int, int], str, int, Compact]]:
+_Ranked = list[tuple[tuple[int, int, int], str, int, Compact]]
+
+
+def _ranked(state: State) -> _Ranked:
     """Every record of ``state`` with its rank key, in rank order: main articles by file, then the rest."""
     rows: list[tuple[tuple[int, int, int], str, int, Compact]] = []
     for f, name in enumerate(state.order):
@@ -621,13 +673,31 @@ def _remerge(
     problems: Sequence[Diagnostic],
 ) -> tuple[KnowledgeGraph, set[str], dict[str, tuple[Any, ...] | None]]:
     """Bring ``graph`` (the last build's) up to date with ``new``; return it, the keys whose blocks changed,
-    and the :func:`~graph.html.page_shape` of each changed node before the change."""
+    and the :func:`~graph.explorer.page_shape` of each changed node before the change."""
     old_ranked, new_ranked = _ranked(old), _ranked(new)
     old_of = identities([(rec[0], rec[1]) for *_, rec in old_ranked])
     new_of = identities([(rec[0], rec[1]) for *_, rec in new_ranked])
+    dirty = _dirty(changed, (old, old_ranked, old_of), (new, new_ranked, new_of))
+    article_records, link_records = _records_to_merge(dirty, new_ranked, new_of, results, blobs)
+    shapes = {node: page_shape(graph, node) for node in dirty}  # before the merge changes them
+    remerge(graph, dirty, article_records, link_records, new_of)
+    report = _report(new, new_ranked, new_of, problems)
+    report.count(graph)
+    keys = set(dirty)
+    for state in (old, new):
+        for name in changed:
+            entry = state.files.get(name)
+            if entry is not None and entry.source is not None:
+                keys.add(source_iri(entry.source))
+    return KnowledgeGraph(graph, report), keys, shapes
+
+
+def _dirty(changed: set[str], *builds: tuple[State, _Ranked, dict[str, str]]) -> set[str]:
+    """The nodes the ``changed`` files touch in either build (``(state, ranked, node_of)``, old and new)."""
+    (_, _, old_of), (_, _, new_of) = builds
     moved = {iri for iri in old_of.keys() | new_of.keys() if old_of.get(iri) != new_of.get(iri)}
     dirty: set[str] = set()
-    for state, node_of in ((old, old_of), (new, new_of)):
+    for state, _, node_of in builds:
         for name in changed:
             entry = state.files.get(name)
             for iri, _, _, named, images in entry.records if entry is not None else ():
@@ -639,10 +709,21 @@ def _remerge(
             if iri in node_of:
                 dirty.add(node_of[iri])
     if moved:  # a related link whose target moved belongs to the article listing it
-        for ranked, node_of, state in ((old_ranked, old_of, old), (new_ranked, new_of, new)):
+        for state, ranked, node_of in builds:
             for _, name, _, rec in ranked:
                 if rec[0] in moved and rec[2] >= 0:
                     dirty.add(node_of[state.files[name].records[rec[2]][0]])
+    return dirty
+
+
+def _records_to_merge(
+    dirty: set[str],
+    new_ranked: _Ranked,
+    new_of: dict[str, str],
+    results: dict[str, FileResult],
+    blobs: _Blobs,
+) -> tuple[list[ArticleRecord], list[ArticleRecord]]:
+    """The records that make the ``dirty`` nodes, in rank order: the articles', and those linking to the rest."""
     articles = set(new_of.values()) & dirty
     article_refs: list[tuple[str, int]] = []
     link_refs: dict[str, list[tuple[str, int]]] = {}
@@ -673,8 +754,11 @@ def _remerge(
     rank = {(name, pos): key for key, name, pos, _ in new_ranked}
     article_records = [record(*ref) for ref in sorted(article_refs, key=rank.__getitem__)]
     link_records = [record(*ref) for ref in sorted(wanted, key=rank.__getitem__)]
-    shapes = {node: page_shape(graph, node) for node in dirty}  # before the merge changes them
-    remerge(graph, dirty, article_records, link_records, new_of)
+    return article_records, link_records
+
+
+def _report(new: State, new_ranked: _Ranked, new_of: dict[str, str], problems: Sequence[Diagnostic]) -> BuildReport:
+    """The build's report from the new state: file counts, every file's diagnostics, self-related notes."""
     report = BuildReport(files=FileCounts(seen=len(new.order)))
     report.diagnostics.extend(problems)
     notes: list[Diagnostic] = []
@@ -697,11 +781,4 @@ def _remerge(
                 assert entry.source is not None
                 notes.append(self_related(entry.source, node))
     report.diagnostics.extend(notes)
-    report.count(graph)
-    keys = set(dirty)
-    for state in (old, new):
-        for name in changed:
-            entry = state.files.get(name)
-            if entry is not None and entry.source is not None:
-                keys.add(source_iri(entry.source))
-    return KnowledgeGraph(graph, report), keys, shapes
+    return report
