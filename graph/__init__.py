@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .build import build, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
 from .export import write_outputs
-from .html import Page, View, explore, select_view, write_html, write_view
+from .explorer import Page, View, explore, select_view, write_html, write_view
 from .incremental import build_into
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf

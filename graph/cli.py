@@ -457,7 +457,7 @@ def view(
     Filters combine (every one must hold). When no article matches them, nothing
     is written and the exit status is 1.
     """
-    from .html import DEFAULT_MAX_NODES, EmptyViewError, write_view
+    from .explorer import DEFAULT_MAX_NODES, EmptyViewError, write_view
 
     try:
         shown = write_view(

@@ -86,14 +86,14 @@ def write_explorer(kg: KnowledgeGraph, path: Path) -> None:
 
 def _page_patchable(kg: KnowledgeGraph, previous: Previous) -> bool:
     """Whether the previous page can be patched, as far as the shapes of the changed nodes tell."""
-    from .html import same_shapes
+    from .explorer import same_shapes
 
     return previous.shapes is not None and "graph.html" in previous.indexes and same_shapes(kg.graph, previous.shapes)
 
 
 def _write_page(kg: KnowledgeGraph, path: Path, previous: Previous | None, patched: list[str]) -> FileIndex:
     """Write ``graph.html``: the previous page with the changed items rewritten when only they changed, else whole."""
-    from .html import patch_page, write_graph_html
+    from .explorer import patch_page, write_graph_html
 
     old = previous.indexes.get(path.name) if previous is not None else None
     if previous is not None and previous.shapes is not None and old is not None:

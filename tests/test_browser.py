@@ -20,7 +20,7 @@ import networkx as nx
 import pytest
 
 import graph
-from graph.html import render_html
+from graph.explorer import render_html
 
 pytestmark = pytest.mark.browser
 

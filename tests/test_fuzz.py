@@ -208,7 +208,7 @@ _page_text = st.text(
     evil=st.sampled_from(["javascript:alert(1)", "data:text/html,<script>x</script>", " JAVASCRIPT:x", "vbscript:x"]),
 )
 def test_any_text_renders_inertly(title: str, other: str, url_tail: str, evil: str) -> None:
-    from graph.html import render_html
+    from graph.explorer import render_html
 
     meta = {
         "webUrl": "https://a.example/" + url_tail,

@@ -20,17 +20,17 @@ from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
-from graph.export import WRITERS, write_outputs
-from graph.html import (
+from graph.explorer import (
     DEFAULT_MAX_NODES,
-    EDGE_STYLE,
     Page,
     ViewError,
-    _vis_js,
     explore,
     render_html,
     select_view,
 )
+from graph.explorer.style import EDGE_STYLE
+from graph.explorer.template import _vis_js
+from graph.export import WRITERS, write_outputs
 
 HOSTILE = Path(__file__).parent / "hostile"
 FACIAL = "https://www.electronicsforu.com/news/ai-driven-facial-recognition-repression-and-innovation"
@@ -203,7 +203,7 @@ def test_layout_loads_only_igraphs_core() -> None:
     """The layout works from igraph's compiled core: no ``igraph`` package, no matplotlib (``-X importtime``)."""
     code = (
         "import sys, networkx as nx\n"
-        "from graph.layout import layout\n"
+        "from graph.explorer.layout import layout\n"
         "pos = layout(nx.cycle_graph(30))\n"
         "assert len(pos) == 30 and len(set(pos.values())) == 30\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('igraph', 'matplotlib')))\n"
@@ -216,7 +216,10 @@ def test_layout_loads_only_igraphs_core() -> None:
 
 def test_page_is_byte_identical_across_runs(seeds_dir: Path, tmp_path: Path) -> None:
     """Two runs (different hash seeds) write the same seeds page, byte for byte: the layout is seeded."""
-    code = "import sys, graph\nfrom graph.html import write_html\nwrite_html(graph.build([sys.argv[1]]), sys.argv[2])\n"
+    code = (
+        "import sys, graph\nfrom graph.explorer import write_html\n"
+        "write_html(graph.build([sys.argv[1]]), sys.argv[2])\n"
+    )
     pages = []
     for seed in ("1", "2"):
         path = tmp_path / f"seeds-{seed}.html"
@@ -247,7 +250,7 @@ def test_story_layout_blocks_do_not_overlap() -> None:
     """Stories become sunflowers of nodes 80 px apart; blocks and lone nodes overlap nothing."""
     import networkx as nx
 
-    from graph.layout import story_layout
+    from graph.explorer.layout import story_layout
 
     g = nx.Graph()
     related = []
@@ -273,7 +276,7 @@ def test_story_layout_ignores_edge_order() -> None:
 
     import networkx as nx
 
-    from graph.layout import story_layout
+    from graph.explorer.layout import story_layout
 
     rng = random.Random(3)
     nodes = [f"a{i}" for i in range(300)] + [f"o{i}" for i in range(20)] + [f"t{i}" for i in range(6)]
@@ -429,7 +432,7 @@ def test_page_does_not_depend_on_insertion_order(filters: dict[str, Any]) -> Non
 
 
 def test_seeds_page_does_not_depend_on_insertion_order(seeds_kg: graph.KnowledgeGraph, tmp_path: Path) -> None:
-    from graph.html import write_graph_html
+    from graph.explorer import write_graph_html
 
     expected = render_html(seeds_kg)
     for seed in (1, 2, 3):
@@ -440,10 +443,10 @@ def test_seeds_page_does_not_depend_on_insertion_order(seeds_kg: graph.Knowledge
 
 def counting_layout(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[int]:
     """Replace ``story_layout`` by one that counts its calls (or fails when ``fail``); returns the count."""
-    import graph.layout
+    import graph.explorer.layout
 
     calls: list[int] = []
-    real = graph.layout.story_layout
+    real = graph.explorer.layout.story_layout
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
@@ -451,12 +454,12 @@ def counting_layout(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list
             raise AssertionError("the layout was computed although the memo holds it")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(graph.layout, "story_layout", counted)
+    monkeypatch.setattr(graph.explorer.layout, "story_layout", counted)
     return calls
 
 
 def test_layout_memo_hit_gives_the_same_page_without_a_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph.html import write_graph_html
+    from graph.explorer import write_graph_html
 
     kg = news_graph()
     memo = tmp_path / "cache" / "layout.json"
@@ -526,7 +529,7 @@ def test_layout_memo_cannot_fail_the_page(tmp_path: Path, seeds_kg: graph.Knowle
 def test_layout_memo_misses_when_the_input_or_the_layout_code_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graph.html
+    import graph.explorer.memo
 
     memo = tmp_path / "layout.json"
     kg = news_graph()
@@ -539,7 +542,7 @@ def test_layout_memo_misses_when_the_input_or_the_layout_code_changes(
     assert calls == [1] and changed == render_html(kg)
     assert len(calls) == 2
     assert render_html(kg, layout_cache=memo) == changed and len(calls) == 2  # the new entry is the one kept
-    monkeypatch.setattr(graph.html, "_layout_version", lambda: "a changed layout.py")
+    monkeypatch.setattr(graph.explorer.memo, "_layout_version", lambda: "a changed layout.py")
     assert render_html(kg, layout_cache=memo) == changed and len(calls) == 3
 
 
@@ -550,7 +553,7 @@ def _safe_url_by_urlsplit(value: str) -> str | None:
     """What ``_safe_url`` answered before it had a shortcut: urlsplit on every URL."""
     from urllib.parse import urlsplit
 
-    from graph.html import _UNSAFE_URL_CHAR
+    from graph.explorer.data import _UNSAFE_URL_CHAR
 
     if _UNSAFE_URL_CHAR.search(value):
         return None
@@ -573,7 +576,7 @@ _URL_PIECES = st.sampled_from(
 @settings(max_examples=500, deadline=None)
 @given(st.tuples(_URL_STARTS, st.lists(_URL_PIECES, max_size=6).map("".join)).map("".join))
 def test_safe_url_shortcut_agrees_with_urlsplit(value: str) -> None:
-    from graph.html import _safe_url
+    from graph.explorer.data import _safe_url
 
     assert _safe_url(value) == _safe_url_by_urlsplit(value)
 
@@ -596,7 +599,7 @@ def test_safe_url_shortcut_agrees_with_urlsplit(value: str) -> None:
     ],
 )
 def test_safe_url_shortcut_agrees_on_edge_cases(value: str) -> None:
-    from graph.html import _safe_url
+    from graph.explorer.data import _safe_url
 
     assert _safe_url(value) == _safe_url_by_urlsplit(value)
 
@@ -608,7 +611,7 @@ def test_safe_url_shortcut_agrees_on_edge_cases(value: str) -> None:
     )
 )
 def test_edges_json_is_the_json_of_the_edge_objects(rows: list[tuple[int, int, str, bool]]) -> None:
-    from graph.html import _edge_dicts, _edges_json, _json
+    from graph.explorer.data import _edge_dicts, _edges_json, _json
 
     assert _edges_json(rows) == _json(_edge_dicts(rows))
 

@@ -1,0 +1,78 @@
+"""The interactive HTML explorer: one self-contained page drawn by vis-network (as bundled with pyvis).
+
+The page (``graph.html`` in a build, or ``newsgraph view``) draws a *view*
+of the graph: the articles a filter selects (all, or those around one
+article, in one story, about one topic, from one outlet, in a date range),
+with their outlets, topics, tags and authors, cut to ``max_nodes`` so the
+page stays fast. What is cut is said on the page (:attr:`View.notices`).
+
+How it stays fast, safe and readable:
+
+- Positions are computed in Python (:func:`graph.explorer.layout.story_layout`: each
+  story a compact block, lone articles around their outlet, the blocks laid
+  out by igraph's Fruchterman-Reingold and placed without overlap; seeded, so
+  the same input gives a byte-identical page) and the page draws them with
+  physics off; node and edge lists are JSON put into the template directly.
+  Everything is taken in a fixed order (nodes and links by IRI or by their
+  place in the view), so a graph gives the same page whatever order its
+  nodes and edges were added in; ``layout_cache`` (:func:`render_html`)
+  keeps the last layout in a file and reuses it while its input is unchanged.
+- vis-network and every script and style are in-line; a
+  Content-Security-Policy allows only the page's own scripts (by hash) and
+  no request at all, so it opens from ``file://`` offline.
+- Text from the news files (titles, excerpts, names, topics, URLs) reaches
+  the page only as JSON inside ``<script type="application/json">``
+  (``<``, ``>``, ``&`` escaped) and is put into the page with
+  ``textContent`` or drawn on the canvas, never parsed as HTML; links are
+  kept only when they are ``http``/``https``.
+- Topics and tags that most articles of the view share ("Coronavirus" is
+  on 99% of the corpus) are *hubs*: drawn faded at the top, their links
+  hidden and left out of the layout, and offered as a filter instead.
+
+The parts, one job each (a module imports only those above it here)::
+
+    layout.py    node positions: stories as compact blocks, igraph's Fruchterman-Reingold
+    memo.py      the layout memo file (``layout_cache``)
+    view.py      View, select_view: which nodes a page draws, and what was cut
+    style.py     colours, shapes and legend of kinds and relations; vis-network's options
+    data.py      the page's data: node items, edge rows, metadata, as safe JSON
+    template.py  the template with vis-network in-lined and its Content-Security-Policy
+    page.py      render_html, Page, explore, write_html, write_view, write_graph_html
+    patch.py     page_shape, patch_page: rewriting only the changed items of a build's page
+    atomic.py    writing a file atomically
+
+The explorer sits above the model (:mod:`graph.model`, :mod:`graph.blocks`,
+:mod:`graph.identity`, :mod:`graph.errors`) and below the outputs and the
+pipeline: it imports neither.
+
+>>> import graph
+>>> page = explore(graph.build(["seeds"]))
+>>> page.view.counts["article"], page.view.cut
+(5, False)
+>>> "<script src=" in page.html, page.html.startswith("<!DOCTYPE html>")
+(False, True)
+"""
+
+from __future__ import annotations
+
+from ..errors import EmptyViewError, ViewError
+from .page import Page, explore, render_html, write_graph_html, write_html, write_view
+from .patch import page_shape, patch_page, same_shapes
+from .view import DEFAULT_MAX_NODES, View, select_view
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "EmptyViewError",
+    "Page",
+    "View",
+    "ViewError",
+    "explore",
+    "page_shape",
+    "patch_page",
+    "render_html",
+    "same_shapes",
+    "select_view",
+    "write_graph_html",
+    "write_html",
+    "write_view",
+]
