@@ -286,8 +286,9 @@ def query_command(
     Prefixes schema:, ng:, skos:, dcterms:, prov:, xsd:, rdf:, rdfs: need no
     declaration. SERVICE, FROM and updates are refused.
     """
-    from .store import FORMATS, library
-    from .store import query as run_query
+    from .sparql import FORMATS
+    from .sparql import query as run_query
+    from .sparql.library import library
 
     if list_:
         for entry in library().values():
@@ -350,7 +351,7 @@ def serve(
     """
     import signal
 
-    from .server import Endpoint
+    from .sparql import Endpoint
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -410,7 +411,7 @@ def push(
     transaction (Oxigraph does), a failed push leaves the graph as it was;
     elsewhere the error says what the graph holds and how to repair it.
     """
-    from .push import push as push_graph
+    from .sparql.push import push as push_graph
 
     try:
         with _Bar(enabled=err_console.is_terminal) as bar:

@@ -69,8 +69,8 @@ def write_report(kg: KnowledgeGraph, path: Path) -> None:
 
 
 def write_store(kg: KnowledgeGraph, path: Path) -> None:
-    """Write ``store/``, the embedded Oxigraph SPARQL store (a folder; see :mod:`graph.store`)."""
-    from .store import write_store as write
+    """Write ``store/``, the embedded Oxigraph SPARQL store (a folder; see :mod:`graph.sparql.store`)."""
+    from .sparql import write_store as write
 
     write(kg, path)
 
@@ -398,7 +398,7 @@ class _StorePatch(threading.Thread):
         return patch
 
     def run(self) -> None:
-        from .store import patch_store
+        from .sparql import patch_store
 
         started = time.perf_counter()
         try:

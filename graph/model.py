@@ -197,12 +197,12 @@ class KnowledgeGraph:
         """Answer a SPARQL query (text, a ``.rq`` path or a library query name) as a DataFrame.
 
         The graph is loaded into an in-memory Oxigraph store on first use (see
-        :func:`graph.store.dataframe`) and reloaded when its node or edge count
+        :func:`graph.sparql.dataframe`) and reloaded when its node or edge count
         changes; after editing attributes in place, build a new
         :class:`KnowledgeGraph` around the graph to query the edits. For
         rdflib, use :func:`graph.rdf.to_rdf`.
         """
-        from .store import dataframe
+        from .sparql import dataframe
 
         return dataframe(self, sparql)
 

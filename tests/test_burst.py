@@ -25,7 +25,7 @@ import pytest
 
 import graph
 from graph.export import write_outputs
-from graph.server import Endpoint, free_port
+from graph.sparql import Endpoint, free_port
 
 CLIENTS = 8
 SECONDS = float(os.environ.get("NEWSGRAPH_BURST_SECONDS", "12"))

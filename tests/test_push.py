@@ -32,8 +32,9 @@ from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
-from graph.push import PushError, graph_url, ntriples_lines, push
-from graph.server import free_port
+from graph.errors import PushError
+from graph.sparql import free_port
+from graph.sparql.push import graph_url, ntriples_lines, push
 
 GRAPH = "https://w3id.org/newsgraph/id/graph/test"
 OLD = [f'<https://example.org/old/{i}> <https://example.org/p> "old triple {i}" .\n'.encode() for i in range(1000)]

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.cli import app
-from graph.store import library, memory_store, open_store, query_store, resolve_query
+from graph.sparql import memory_store, open_store, query_store, resolve_query
+from graph.sparql.library import library
 
 FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
 A = "https://alpha.example/"

@@ -16,9 +16,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from graph.errors import QueryError
-from graph.server import Endpoint, ServeError, free_port
-from graph.store import load_store, memory_store, query_store
+from graph.errors import QueryError, ServeError
+from graph.sparql import Endpoint, free_port, load_store, memory_store, query_store
 from tests.test_serve_signals import engines
 
 FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"

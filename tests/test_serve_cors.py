@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from graph.server import Endpoint, free_port
-from graph.store import load_store
+from graph.sparql import Endpoint, free_port, load_store
 from tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser

@@ -21,7 +21,7 @@ import pytest
 
 import graph
 from graph.export import write_outputs
-from graph.server import free_port
+from graph.sparql import free_port
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 

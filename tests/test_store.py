@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import graph
 from graph.cli import app
 from graph.errors import QueryError
-from graph.store import check_query, memory_store, query_store
+from graph.sparql import check_query, memory_store, query_store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
 
@@ -133,3 +133,23 @@ def test_in_place_edits_are_seen(seeds_dir: Path, tmp_path: Path) -> None:
     # and the RDF writers of a later call see the edit (they share triples within one call only)
     graph.write_outputs(kg, tmp_path / "two", names=["graph.nt"])
     assert '"Edited"' in (tmp_path / "two" / "graph.nt").read_text(encoding="utf-8")
+
+
+def test_kg_query_loads_the_triples_the_files_hold(seeds_dir: Path, seeds_out: Path) -> None:
+    """kg.query's store is loaded straight from the mapping's triples: the same as graph.nt loaded, and store/."""
+    from graph.sparql.store import _kg_store
+
+    kg = graph.build([seeds_dir])
+    in_memory = set(_kg_store(kg))
+    assert in_memory == set(memory_store((seeds_out / "graph.nt").read_bytes()))
+    assert in_memory == set(ox.Store.read_only(str(seeds_out / "store")))
+
+
+def test_kg_query_names_an_iri_a_strict_parser_refuses(seeds_dir: Path) -> None:
+    from graph.errors import OutputError
+
+    kg = graph.build([seeds_dir])
+    for iri in ("https://example.org/b c", "https://example.org/a b"):
+        kg.graph.add_node(iri, kind="topic", label="x", key=iri)
+    with pytest.raises(OutputError, match=r"'https://example\.org/a b' is not a valid IRI"):
+        kg.query("ASK { ?s ?p ?o }")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
-from graph.store import query
+from graph.sparql import query
 from graph.stream import StreamReport, stream_build
 from tests.conftest import WriteItem
 

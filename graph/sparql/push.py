@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote, urlsplit
 
-from .errors import NewsgraphError, OutputError, PushError
+from ..errors import NewsgraphError, OutputError, PushError
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -62,7 +62,6 @@ __all__ = [
     "CHUNK_TRIPLES",
     "REPLY_TIMEOUT",
     "GraphState",
-    "PushError",
     "PushResult",
     "graph_url",
     "ntriples_lines",
