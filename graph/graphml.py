@@ -1,20 +1,22 @@
-"""A streaming GraphML writer: the same document networkx writes, about ten times faster.
+"""GraphML as text, element by element: what networkx.write_graphml gives, 3-4 times faster.
 
-``networkx.write_graphml`` builds an ElementTree of the whole graph first;
-for the shared corpus that took 3 s of a 4 s build. This writer streams the
-elements in id order (nodes, then each node's out-edges), so a rebuild can
-patch it (see :mod:`graph.blocks`). Attribute values must be ``str``, ``bool``, ``int``
-or ``float`` (the caller turns lists and dates into text); a key's type is
-the type of its first value, as networkx does. Other values are written as
-JSON text (lists, mappings; dates as ISO 8601) and ``None`` is left out.
+``networkx.write_graphml`` builds an ElementTree of the whole graph first:
+on the shared corpus (12,924 nodes, 32,725 edges) it takes 1.7-1.8 s, where
+these functions take 0.45 s for the same document (measured side by side,
+medians of seven runs). They make the parts separately, so the build writes
+the elements in id order (nodes, then each node's out-edges) and a rebuild can
+patch them (:mod:`graph.blocks`): :func:`header` (the ``<key>`` declarations),
+:func:`node_element`, :func:`edge_element`, :func:`footer`. Attribute values
+are written as ``str``, ``bool``, ``int`` or ``float``; a key's type is the
+type all its values share, else ``string``. Other values are written as JSON
+text (lists, mappings; dates as ISO 8601) and ``None`` is left out.
 
->>> import io, networkx as nx
+>>> import networkx as nx
 >>> g = nx.MultiDiGraph()
 >>> g.add_edge("a", "b", "r", relation="r")
 'r'
->>> buf = io.StringIO()
->>> write_graphml(g, buf)
->>> h = nx.parse_graphml(buf.getvalue(), force_multigraph=True)
+>>> text = header(g) + node_element("a", {}) + node_element("b", {}) + edge_element("a", "b", "r", {"relation": "r"})
+>>> h = nx.parse_graphml(text + footer(), force_multigraph=True)
 >>> list(h.edges(keys=True, data=True))
 [('a', 'b', 'r', {'relation': 'r'})]
 """
@@ -24,11 +26,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Final, TextIO
+from typing import Any, Final
 
 import networkx as nx
 
-__all__ = ["edge_element", "footer", "header", "node_element", "write_graphml"]
+__all__ = ["edge_element", "footer", "header", "node_element"]
 
 _TYPES: Final = {bool: "boolean", int: "long", float: "double", str: "string"}
 
@@ -127,15 +129,3 @@ def edge_element(u: str, v: str, key: Any, data: dict[str, Any]) -> str:
     parts.extend(f"<data key={quoteattr('edge:' + k)}>{_value(x)}</data>" for k, x in data.items() if x is not None)
     parts.append("</edge>\n")
     return "".join(parts)
-
-
-def write_graphml(g: nx.MultiDiGraph, out: TextIO) -> None:
-    """Write ``g`` as GraphML to the text stream ``out``: nodes in id order, then each node's out-edges."""
-    out.write(header(g))
-    nodes = sorted(g.nodes)
-    for node in nodes:
-        out.write(node_element(node, g.nodes[node]))
-    for node in nodes:
-        edges = sorted((v, k, d) for v, keyed in g._succ[node].items() for k, d in keyed.items())
-        out.write("".join(edge_element(node, v, k, d) for v, k, d in edges))
-    out.write(footer())

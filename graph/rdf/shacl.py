@@ -1,8 +1,8 @@
-"""Validation: check the RDF of a build against the SHACL shapes in ``graph/shapes.ttl``.
+"""Validation: check the RDF of a build against the SHACL shapes in ``graph/rdf/shapes.ttl``.
 
-pySHACL does the checking (install the ``validate`` extra); each violation
-comes back as a :class:`Violation` naming the node, the shape, the property
-and what is wrong.
+pySHACL does the checking; each violation comes back as a :class:`Violation`
+naming the node, the shape, the property and what is wrong. ``graph.validate``
+and ``newsgraph validate`` are :func:`validate`.
 
 >>> import graph
 >>> report = validate(graph.to_rdf(graph.build(["seeds"])))
@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .errors import OutputError
+from ..errors import OutputError
+from .rdflib_graph import to_rdflib_graph
+from .reading import ox_triples
+from .vocab import FORMATS, Triple
 
 if TYPE_CHECKING:  # rdflib is imported on first use, so that importing graph stays quick
     from rdflib import Graph
@@ -58,11 +61,11 @@ class ValidationReport:
 
 
 def shapes() -> Graph:
-    """Return the SHACL shapes graph shipped in the package (``graph/shapes.ttl``)."""
+    """Return the SHACL shapes graph shipped in the package (``graph/rdf/shapes.ttl``)."""
     from rdflib import Graph
 
     g = Graph()
-    g.parse(data=files("graph").joinpath("shapes.ttl").read_text(encoding="utf-8"), format="turtle")
+    g.parse(data=files("graph.rdf").joinpath("shapes.ttl").read_text(encoding="utf-8"), format="turtle")
     return g
 
 
@@ -75,18 +78,11 @@ def _rdf_file(path: Path) -> Path:
 
 def _load(path: Path) -> Graph:
     """Read an RDF file into rdflib, parsing with pyoxigraph."""
-    from .rdf import FORMATS, Triple, to_rdflib_graph
-
     fmt = FORMATS.get(path.suffix)
     if fmt is None:
         raise OutputError(f"cannot validate {path}: not an RDF file ({', '.join(FORMATS)})", path=str(path))
-    triples: list[Triple] = []
     try:
-        for t in ox.parse(path=str(path), format=fmt):
-            o = t.object
-            if isinstance(t.subject, ox.NamedNode) and isinstance(o, ox.NamedNode | ox.Literal):
-                dt = "" if isinstance(o, ox.NamedNode) else o.datatype.value
-                triples.append((t.subject.value, t.predicate.value, o.value, dt))
+        triples: list[Triple] = list(ox_triples(ox.parse(path=str(path), format=fmt)))
     except FileNotFoundError as exc:
         raise OutputError(
             f"{path} does not exist; run 'newsgraph build SOURCE -o {path.parent}' first", path=str(path)
