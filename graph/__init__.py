@@ -23,7 +23,7 @@ from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
-from .validate import ValidationReport, Violation, validate
+from .rdf.shacl import ValidationReport, Violation, validate
 
 __all__ = [
     "KINDS",

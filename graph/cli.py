@@ -487,7 +487,7 @@ def view(
 @app.command("validate")
 def validate_command(out: OutDir = Path("out")) -> None:
     """Check OUT/graph.ttl (graph.nt after --stream) against the SHACL shapes (exit status 1 on violations)."""
-    from .validate import validate
+    from .rdf.shacl import validate
 
     try:
         report = validate(out)

@@ -109,7 +109,7 @@ def _write_page(kg: KnowledgeGraph, path: Path, previous: Previous | None, patch
 
 def write_rdf_file(kg: KnowledgeGraph, path: Path) -> None:
     """Write ``graph.ttl``, ``graph.nt``, ``graph.jsonld`` or ``graph.nq`` (by suffix; see :mod:`graph.rdf`)."""
-    from .rdf import write_build_file
+    from .rdf import write_rdf as write_build_file
 
     if path.name in _RDF_FILES:
         _write_family(kg, path.parent, [path.name], None, {})
