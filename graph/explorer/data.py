@@ -15,6 +15,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any, Final
@@ -105,7 +106,7 @@ def _page_data(
     """vis-network's node list (positions included), the edges as ``(from, to, relation, hidden)``
     rows (see :func:`_edge_dicts`) and the page's metadata.
 
-    ``layout_cache``: see :func:`render_html`.
+    ``layout_cache``: see :func:`~graph.explorer.page.render_html`.
     """
     g = kg.graph
     index = {node: i for i, node in enumerate(view.nodes)}
@@ -113,93 +114,114 @@ def _page_data(
     kinds = {node: str(attributes[node].get("kind", "")) for node in view.nodes}
     hubs = set(view.hubs)
     quiet = view.counts.get("article", 0) > QUIET_ARTICLES
-    articles_of: Counter[str] = Counter()
-    edges: list[tuple[int, int, str, bool]] = []
-    drawn = nx.Graph()
     rim = [n for n in view.nodes if quiet and n not in hubs and kinds[n] in ("topic", "tag")]
-    on_rim = set(rim)
-    drawn.add_nodes_from(n for n in view.nodes if n not in hubs and n not in rim)
-    weights: dict[tuple[Hashable, Hashable], float] = {}
-    story_links: list[tuple[str, str]] = []
-    anchors: dict[Hashable, Hashable] = {}
-    filters: dict[str, list[int]] = {}
-    outlets: dict[str, list[int]] = {}
-    links: list[tuple[str, str]] = []
+    links = _Links(index, kinds, hubs, set(rim))
     for u, v, rel in _view_edges(g, view.nodes, index):
-        if rel in ("about", "tagged"):
-            filters.setdefault(u, []).append(index[v])
-        if rel == "published_by":
-            outlets.setdefault(u, []).append(index[v])
-        if kinds[u] == "article" and kinds[v] != "article":
-            articles_of[v] += 1
-        if rel not in EDGE_STYLE or v in hubs or u in hubs:
-            continue
-        hidden = v in on_rim  # shown when the topic or one of its articles is selected
-        edges.append((index[u], index[v], rel, hidden))
-        if hidden:
-            continue
-        links.append((u, v))
-        weights[(u, v)] = 1.5 if rel == "related" else 1.0
-        if rel == "related":
-            story_links.append((u, v))
-        elif rel == "published_by":
-            anchors.setdefault(u, v)
-    drawn.add_edges_from(links)
-    # A topic or tag shared by many articles pulls each of them weakly, so it does not gather one blob.
-    for link in weights:
-        if kinds[str(link[1])] in ("topic", "tag"):
-            weights[link] = 0.5 / (1.0 + math.log1p(articles_of[str(link[1])]))
-    pos = positions(drawn, weights, story_links, anchors, layout_cache)
+        links.add(u, v, rel)
+    drawn = nx.Graph()
+    drawn.add_nodes_from(n for n in view.nodes if n not in hubs and n not in links.on_rim)
+    drawn.add_edges_from(links.drawn)
+    pos = positions(drawn, links.layout_weights(), links.story, links.anchors, layout_cache)
     xs = [x for x, _ in pos.values()] or [0.0]
     ys = [y for _, y in pos.values()] or [0.0]
     pos.update(_rim(g, rim, pos))
+    # Hubs on a line above the picture (higher still when a ring is around it), spread over its width.
     hub_y = min(ys) - 250.0 - (0 if not rim else 0.15 * (max(ys) - min(ys)))
     hub_step = (max(xs) - min(xs)) / max(1, len(hubs))
-    nodes: list[dict[str, Any]] = []
-    for i, node in enumerate(view.nodes):
-        data = attributes[node]
-        kind = kinds[node]
-        item: dict[str, Any] = {"id": i, "group": kind, "k": kind}
-        if node in hubs:
-            item["group"] = "hub"
-            x, y = min(xs) + hub_step * (0.5 + view.hubs.index(node)), hub_y
-            item["hub"] = True
-        else:
-            x, y = pos[node]
-        item["x"], item["y"] = x, y
-        if kind == "article":
-            rel = _related_count(g, node)
-            item["size"] = 7 + 4 * min(rel, 5)
-            item["f"] = filters.get(node, [])
-            item["p"] = outlets.get(node, [])
-            if rel:
-                item["s"] = 1
-        else:
-            item["size"] = 12 + 3 * math.sqrt(articles_of[node])
-            item["n"] = articles_of[node]
-            # Big outlets and topics get big labels, readable when the whole picture is shown.
-            item["fs"] = min(56, round((12 if kind == "provider" else 20) + 5 * math.sqrt(articles_of[node])))
-        item.update(_item_text(node, data, kind))
-        nodes.append(item)
-    meta = {
+    for i, hub in enumerate(view.hubs):
+        pos[hub] = (min(xs) + hub_step * (0.5 + i), hub_y)
+    nodes = [_node_item(g, i, node, kinds[node], pos[node], node in hubs, links) for i, node in enumerate(view.nodes)]
+    return nodes, links.edges, _meta(g, view, index, bool(rim))
+
+
+@dataclass(slots=True)
+class _Links:
+    """The links between a view's nodes, sorted into what the page and the layout need of them."""
+
+    index: dict[str, int]
+    kinds: dict[str, str]
+    hubs: set[str]
+    #: Topics and tags put on the ring around a large view: their links are hidden.
+    on_rim: set[str]
+    #: ``(from, to, relation, hidden)`` rows of the edges drawn (see :func:`_edge_dicts`).
+    edges: list[tuple[int, int, str, bool]] = field(default_factory=list)
+    #: The links the layout sees (drawn and not hidden), and their weights.
+    drawn: list[tuple[str, str]] = field(default_factory=list)
+    weights: dict[tuple[Hashable, Hashable], float] = field(default_factory=dict)
+    #: Related links among the drawn ones: the stories the layout keeps together.
+    story: list[tuple[str, str]] = field(default_factory=list)
+    #: article → its (first) outlet, which a lone article is placed around.
+    anchors: dict[Hashable, Hashable] = field(default_factory=dict)
+    #: article → the places of its topics and tags, and of its outlets (the page's filters).
+    filters: dict[str, list[int]] = field(default_factory=dict)
+    outlets: dict[str, list[int]] = field(default_factory=dict)
+    #: non-article node → the links to it from the view's articles.
+    articles_of: Counter[str] = field(default_factory=Counter)
+
+    def add(self, u: str, v: str, rel: Any) -> None:
+        """Take the link ``u`` → ``v`` (``rel``), in the order of :func:`_view_edges`."""
+        if rel in ("about", "tagged"):
+            self.filters.setdefault(u, []).append(self.index[v])
+        if rel == "published_by":
+            self.outlets.setdefault(u, []).append(self.index[v])
+        if self.kinds[u] == "article" and self.kinds[v] != "article":
+            self.articles_of[v] += 1
+        if rel not in EDGE_STYLE or v in self.hubs or u in self.hubs:
+            return
+        hidden = v in self.on_rim  # shown when the topic or one of its articles is selected
+        self.edges.append((self.index[u], self.index[v], rel, hidden))
+        if not hidden:
+            self._draw(u, v, rel)
+
+    def _draw(self, u: str, v: str, rel: str) -> None:
+        self.drawn.append((u, v))
+        self.weights[(u, v)] = 1.5 if rel == "related" else 1.0
+        if rel == "related":
+            self.story.append((u, v))
+        elif rel == "published_by":
+            self.anchors.setdefault(u, v)
+
+    def layout_weights(self) -> dict[tuple[Hashable, Hashable], float]:
+        """The weights for the layout, once every link is taken.
+
+        A topic or tag shared by many articles pulls each of them weakly, so it does not gather one blob.
+        """
+        for link in self.weights:
+            if self.kinds[str(link[1])] in ("topic", "tag"):
+                self.weights[link] = 0.5 / (1.0 + math.log1p(self.articles_of[str(link[1])]))
+        return self.weights
+
+
+def _node_item(
+    g: nx.MultiDiGraph, i: int, node: str, kind: str, xy: tuple[float, float], hub: bool, links: _Links
+) -> dict[str, Any]:
+    """The page item of the ``i``-th node of the view, at ``xy``: its place, group, size and text."""
+    item: dict[str, Any] = {"id": i, "group": "hub" if hub else kind, "k": kind}
+    if hub:
+        item["hub"] = True
+    item["x"], item["y"] = xy
+    if kind == "article":
+        rel = _related_count(g, node)
+        item["size"] = 7 + 4 * min(rel, 5)
+        item["f"] = links.filters.get(node, [])
+        item["p"] = links.outlets.get(node, [])
+        if rel:
+            item["s"] = 1
+    else:
+        n = links.articles_of[node]
+        item["size"] = 12 + 3 * math.sqrt(n)
+        item["n"] = n
+        # Big outlets and topics get big labels, readable when the whole picture is shown.
+        item["fs"] = min(56, round((12 if kind == "provider" else 20) + 5 * math.sqrt(n)))
+    item.update(_item_text(node, g._node[node], kind))
+    return item
+
+
+def _meta(g: nx.MultiDiGraph, view: View, index: dict[str, int], ring: bool) -> dict[str, Any]:
+    """The page's metadata: title, notices, counts, the centre's place, the legend."""
+    return {
         "title": view.title,
-        "notices": view.notices
-        + (
-            [
-                "Large view: topics and tags are on the ring around the picture and their links are hidden; "
-                "click a topic or an article to see them, or use the topic filter."
-            ]
-            if rim
-            else []
-        )
-        + (
-            [
-                "Shared by most articles here, so shown faded at the top with their links hidden "
-                "(use the topic filter instead): " + ", ".join(str(g.nodes[h].get("label", h)) for h in view.hubs) + "."
-            ]
-            if view.hubs
-            else []
-        ),
+        "notices": view.notices + _notices(g, view, ring),
         "counts": view.counts,
         "shown": len(view.nodes),
         "total": view.total,
@@ -208,7 +230,25 @@ def _page_data(
         "kinds": [{"kind": k, "colour": c, "shape": s, "text": t} for k, (c, s, t) in STYLE.items()],
         "relations": [{"rel": r, "colour": c, "text": t} for r, (c, _, t) in EDGE_STYLE.items()],
     }
-    return nodes, edges, meta
+
+
+def _notices(g: nx.MultiDiGraph, view: View, ring: bool) -> list[str]:
+    """What the page says about its large-view ring (``ring``) and its hubs, after the view's own notices."""
+    notices = []
+    if ring:
+        notices.append(
+            "Large view: topics and tags are on the ring around the picture and their links are hidden; "
+            "click a topic or an article to see them, or use the topic filter."
+        )
+    if view.hubs:
+        notices.append(
+            "Shared by most articles here, so shown faded at the top with their links hidden "
+            "(use the topic filter instead): " + ", ".join(str(g.nodes[h].get("label", h)) for h in view.hubs) + "."
+        )
+    return notices
+
+
+# --------------------------------------------------------------------------- edges of a view
 
 
 def _edge_key_order(key: Any) -> tuple[str, str]:

@@ -262,29 +262,8 @@ def story_layout(
     if not nodes:
         return {}
     stories, _ = _stories(nodes, related)
-    in_story = {m for story in stories for m in story}
-    lone: dict[Hashable, list[Hashable]] = {}
-    for node in nodes:
-        anchor = (anchors or {}).get(node)
-        if node not in in_story and anchor is not None and anchor in g and anchor not in in_story and anchor != node:
-            lone.setdefault(anchor, []).append(node)
-    lone_nodes = {m for members in lone.values() for m in members}
-    blocks: list[_Block] = [_block(story, gap, gap / 2) for story in stories]
-    for node in nodes:
-        if node in in_story or node in lone_nodes:
-            continue
-        blocks.append(_block([node, *lone.get(node, [])], lone_gap, gap / 2))
-    block_of = {m: i for i, block in enumerate(blocks) for m in block.members}
-    order = {node: i for i, node in enumerate(nodes)}
-    parts: dict[tuple[int, int], list[float]] = {}
-    for u, v in g.edges():
-        a, b = block_of[u], block_of[v]
-        if a == b:
-            continue
-        first, second = (u, v) if order[u] <= order[v] else (v, u)
-        parts.setdefault((min(a, b), max(a, b)), []).append(_weight(weights, first, second))
-    # fsum is exactly rounded: the sums, and so the picture, do not depend on the order of the edges.
-    summed: dict[tuple[Hashable, Hashable], float] = {key: math.fsum(ws) for key, ws in sorted(parts.items())}
+    blocks = _blocks(g, nodes, stories, anchors or {}, gap, lone_gap)
+    summed = _block_links(g, nodes, blocks, weights)
     items = nx.Graph()
     items.add_nodes_from(range(len(blocks)))
     items.add_edges_from(summed)
@@ -299,6 +278,51 @@ def story_layout(
         for member, (dx, dy) in zip(block.members, block.offsets, strict=True):
             pos[member] = (round(cx + dx, 1), round(cy + dy, 1))
     return pos
+
+
+def _blocks(
+    g: nx.Graph,
+    nodes: list[Hashable],
+    stories: list[list[Hashable]],
+    anchors: Mapping[Hashable, Hashable],
+    gap: float,
+    lone_gap: float,
+) -> list[_Block]:
+    """The blocks of :func:`story_layout`: the stories first, then each other node in ``nodes``' order
+    with the lone nodes anchored to it (a node that is anchored itself is in its anchor's block)."""
+    in_story = {m for story in stories for m in story}
+    lone: dict[Hashable, list[Hashable]] = {}
+    for node in nodes:
+        anchor = anchors.get(node)
+        if node not in in_story and anchor is not None and anchor in g and anchor not in in_story and anchor != node:
+            lone.setdefault(anchor, []).append(node)
+    lone_nodes = {m for members in lone.values() for m in members}
+    blocks: list[_Block] = [_block(story, gap, gap / 2) for story in stories]
+    for node in nodes:
+        if node in in_story or node in lone_nodes:
+            continue
+        blocks.append(_block([node, *lone.get(node, [])], lone_gap, gap / 2))
+    return blocks
+
+
+def _block_links(
+    g: nx.Graph,
+    nodes: list[Hashable],
+    blocks: list[_Block],
+    weights: Mapping[tuple[Hashable, Hashable], float] | None,
+) -> dict[tuple[Hashable, Hashable], float]:
+    """(block, block) → the summed weights of the edges of ``g`` between them, by block number."""
+    block_of = {m: i for i, block in enumerate(blocks) for m in block.members}
+    order = {node: i for i, node in enumerate(nodes)}
+    parts: dict[tuple[int, int], list[float]] = {}
+    for u, v in g.edges():
+        a, b = block_of[u], block_of[v]
+        if a == b:
+            continue
+        first, second = (u, v) if order[u] <= order[v] else (v, u)
+        parts.setdefault((min(a, b), max(a, b)), []).append(_weight(weights, first, second))
+    # fsum is exactly rounded: the sums, and so the picture, do not depend on the order of the edges.
+    return {key: math.fsum(ws) for key, ws in sorted(parts.items())}
 
 
 def _separate(xy: list[list[float]], radii: list[float]) -> None:
