@@ -345,6 +345,11 @@ def test_pagerank_order_does_not_depend_on_solver_noise() -> None:
     assert list(analysis.centrality(g).index) == ["h1", "h2", "a", "b", "c", "d"]
 
 
+def test_pagerank_of_a_graph_with_a_self_loop_sums_to_one() -> None:
+    looped = nx.Graph([("a", "b"), ("b", "c"), ("a", "a")])
+    assert analysis.centrality(looped)["pagerank"].sum() == pytest.approx(1.0)
+
+
 # ---------------------------------------------------------------- timeline
 
 

@@ -40,7 +40,9 @@ def _pagerank(graph: nx.Graph, weight: str | None, damping: float = 0.85) -> dic
     """PageRank of ``graph``, its edges taken as undirected, by igraph.
 
     Isolated (dangling) nodes spread their rank evenly, as in networkx; a
-    missing ``weight`` counts 1.
+    missing ``weight`` counts 1; the ranks sum to 1, self-loops included (the
+    power iteration this replaces lost rank through a self-loop; projections
+    have none).
     """
     import igraph
 

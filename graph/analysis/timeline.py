@@ -11,12 +11,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
+import networkx as nx
 import pandas as pd
 
 from ..model import KnowledgeGraph
 from ._common import _RELATION_OF, By, _articles, _labels, _outlet, _published, _targets
 
 __all__ = ["timeline"]
+
+
+def _groups(g: nx.MultiDiGraph, article: str, by: By | None) -> list[str]:
+    """The columns ``article`` counts in: ``articles``, or its topics, tags, outlet or domain."""
+    if by is None:
+        return ["articles"]
+    if by == "domain":
+        outlet = _outlet(g, article)
+        domain = g.nodes[outlet].get("domain") if outlet else None
+        return [str(domain)] if domain else []
+    if by in ("topic", "tag", "outlet"):
+        return _targets(g, article, _RELATION_OF[by])
+    raise ValueError(f"unknown by={by!r}; use 'topic', 'tag', 'outlet', 'domain' or None")
 
 
 def timeline(
@@ -44,19 +58,8 @@ def timeline(
     records: list[tuple[datetime, str]] = []
     for a in _articles(g):
         when = _published(g, a)
-        if when is None:
-            continue
-        if by is None:
-            records.append((when, "articles"))
-        elif by == "domain":
-            outlet = _outlet(g, a)
-            domain = g.nodes[outlet].get("domain") if outlet else None
-            if domain:
-                records.append((when, str(domain)))
-        elif by in ("topic", "tag", "outlet"):
-            records.extend((when, node) for node in _targets(g, a, _RELATION_OF[by]))
-        else:
-            raise ValueError(f"unknown by={by!r}; use 'topic', 'tag', 'outlet', 'domain' or None")
+        if when is not None:
+            records.extend((when, group) for group in _groups(g, a, by))
     if freq not in ("D", "W"):
         raise ValueError(f"unknown freq={freq!r}; use 'D' (days) or 'W' (weeks)")
     if not records:
