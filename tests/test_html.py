@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +285,7 @@ def test_story_layout_ignores_edge_order() -> None:
     related = [(f"a{i}", f"a{i + 1}") for i in range(0, 120) if i % 7]
     edges += related
     weights = {edge: rng.choice([0.2, 1.0, 1.5]) for edge in edges}
-    anchors = {f"a{i}": f"o{i % 20}" for i in range(300)}
+    anchors: dict[Hashable, Hashable] = {f"a{i}": f"o{i % 20}" for i in range(300)}
     pictures = []
     for _ in range(3):
         g = nx.Graph()

@@ -31,6 +31,7 @@ How it stays fast, safe and readable:
 
 The parts, one job each (a module imports only those above it here)::
 
+    atomic.py    writing a file atomically
     layout.py    node positions: stories as compact blocks, igraph's Fruchterman-Reingold
     memo.py      the layout memo file (``layout_cache``)
     view.py      View, select_view: which nodes a page draws, and what was cut
@@ -39,7 +40,6 @@ The parts, one job each (a module imports only those above it here)::
     template.py  the template with vis-network in-lined and its Content-Security-Policy
     page.py      render_html, Page, explore, write_html, write_view, write_graph_html
     patch.py     page_shape, patch_page: rewriting only the changed items of a build's page
-    atomic.py    writing a file atomically
 
 The explorer sits above the model (:mod:`graph.model`, :mod:`graph.blocks`,
 :mod:`graph.identity`, :mod:`graph.errors`) and below the outputs and the
