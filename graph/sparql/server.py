@@ -4,9 +4,9 @@ The SPARQL engine is the real Oxigraph server (``oxigraph serve-read-only``
 from the ``oxigraph`` package), started on a loopback port with
 ``--timeout-s``. Oxigraph evaluates ``SERVICE`` (it would fetch data from
 other machines) and has no switch to turn that off, so clients talk to a
-small front in this process instead: it parses each query with
-:func:`graph.sparql.check.check_query` and refuses ``SERVICE``, ``FROM`` and updates
-with HTTP 400/403 before anything reaches Oxigraph, declares the prefixes
+small front in this process instead (:mod:`graph.sparql.front`): it parses
+each query with :func:`graph.sparql.check.check_query` and refuses ``SERVICE``,
+``FROM`` and updates with HTTP 400/403 before anything reaches Oxigraph, declares the prefixes
 ``newsgraph query`` declares (:data:`graph.sparql.check.PREFIXES`), and turns
 Oxigraph's syntax errors into readable messages; every other request
 (``GET/POST /query``, the query page at ``/``) is passed through unchanged.
@@ -28,8 +28,8 @@ Oxigraph's ``--timeout-s`` does not stop aggregates and sorts, so a query
 still running in the engine past the timeout gets Oxigraph restarted.
 ``cors`` lets pages on other origins use the endpoint (off by default).
 
-Oxigraph runs under a small keeper process (a separate Python, standard
-library only) linked to this process by a socket pair: the engine ends when
+Oxigraph runs under a small keeper process (:mod:`graph.sparql.keeper`: a
+separate Python, standard library only) linked to this process by a socket pair: the engine ends when
 :meth:`Endpoint.close` closes the link, and also when this process dies in
 any way (SIGKILL included: the kernel closes the link); a parent-death signal
 ends the engine if the keeper itself is killed. Start it with ``newsgraph

@@ -342,6 +342,9 @@ def write_store(kg: KnowledgeGraph, path: Path) -> None:
 
     When the same build already wrote ``graph.nt`` beside ``path``, the store
     is bulk-loaded from it; otherwise the triples are made from ``kg``.
+    (That looks at the RDF writer's file by name: an order between two
+    writers the output registry does not declare; a writer contract should
+    hand the store its triples or the ``.nt`` path instead.)
     """
     sibling = path.parent / "graph.nt"
     if sibling.is_file():
