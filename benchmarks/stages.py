@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import graph
-from graph.build import assemble, find_sources, read_files
+from graph.pipeline import assemble, find_sources, read_files
 
 _HWM = re.compile(rb"VmHWM:\s+(\d+) kB")
 
@@ -141,7 +141,7 @@ def in_memory(corpus: Path, out: Path) -> list[dict[str, Any]]:
 
 def streaming(corpus: Path, out: Path) -> list[dict[str, Any]]:
     """The streaming build's passes, told apart by its progress calls."""
-    from graph.stream import stream_build
+    from graph.pipeline.stream import stream_build
 
     meter = Meter()
 

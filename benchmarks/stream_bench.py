@@ -22,7 +22,7 @@ from typing import Any
 
 _CHILD = """
 import json, sys
-from graph.stream import stream_build
+from graph.pipeline.stream import stream_build
 r = stream_build(sys.argv[1:-3], sys.argv[-3], partition_size=int(sys.argv[-2]), jobs=int(sys.argv[-1]) or None)
 print(json.dumps({"files": r.report.to_dict()["files"], "partitions": r.partitions, "triples": r.triples,
                   "nodes": r.report.nodes, "edges": r.report.edges, "timings": r.report.to_dict()["timings"]}))

@@ -14,11 +14,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .build import build, read_files
+from .pipeline import build, build_into, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
 from .export import write_outputs
 from .explorer import Page, View, explore, select_view, write_html, write_view
-from .incremental import build_into
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .read import find_files, parse_text, read_file
@@ -68,14 +67,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import analysis
-    from .stream import StreamReport, stream_build
+    from .pipeline.stream import StreamReport, stream_build
 
 #: Submodules loaded on first use, so ``import graph`` does not import pandas.
 _LAZY_MODULES = ("analysis",)
 
 
 #: Names loaded on first use, from their module.
-_LAZY_NAMES = {"StreamReport": "stream", "stream_build": "stream"}
+_LAZY_NAMES = {"StreamReport": "pipeline.stream", "stream_build": "pipeline.stream"}
 
 
 def __getattr__(name: str) -> Any:

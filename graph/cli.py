@@ -198,7 +198,7 @@ def build(
     if stream:
         _stream_build(sources, out, strict, jobs, quiet, partition_size, started)
         return
-    from .incremental import build_into
+    from .pipeline import build_into
 
     # The build makes millions of long-lived objects and no garbage cycles: the cyclic collector's
     # passes over them cost a fifth of the time (a third of a rebuild), so it is off for this command.
@@ -220,7 +220,7 @@ def build(
 def _stream_build(
     sources: list[Path], out: Path, strict: bool, jobs: int | None, quiet: bool, size: int, started: float
 ) -> None:
-    from .stream import stream_build
+    from .pipeline.stream import stream_build
 
     if not quiet:
         out_console.print(

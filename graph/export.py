@@ -38,11 +38,10 @@ from typing import Any, Final, cast
 import networkx as nx
 
 from .blocks import BlockWriter, FileIndex, StaleIndex, patch, read_block
-from .build import default_jobs
 from .errors import OutputError
 from .model import KnowledgeGraph, to_jsonable
 from .staging import Staging, publish
-from .workers import can_fork, worker_init
+from .workers import can_fork, default_jobs, worker_init
 
 __all__ = ["WRITERS", "Previous", "Written", "write_build", "write_outputs"]
 
@@ -80,7 +79,7 @@ _OPTIONS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar
 
 
 def write_explorer(kg: KnowledgeGraph, path: Path) -> None:
-    """Write ``graph.html``, the interactive explorer page (see :mod:`graph.html`)."""
+    """Write ``graph.html``, the interactive explorer page (see :mod:`graph.explorer`)."""
     _write_page(kg, path, None, [])
 
 
@@ -145,16 +144,16 @@ class Previous:
     """The build already in ``out``, so that :func:`write_build` rewrites only what changed.
 
     ``keys`` holds every node and RDF subject whose block may differ from
-    the previous build's (see :mod:`graph.incremental`); ``indexes`` the
+    the previous build's (see :mod:`graph.pipeline.rebuild`); ``indexes`` the
     :class:`~graph.blocks.FileIndex` of each output it wrote; ``shapes``
-    what the page took from the changed nodes (see :func:`graph.html.patch_page`).
+    what the page took from the changed nodes (see :func:`graph.explorer.patch_page`).
     """
 
     out: Path
     keys: set[str]
     indexes: dict[str, FileIndex]
     rdf: dict[str, dict[str, str]] | None = None  # subject → output → block, made once per write
-    #: node → its :func:`graph.html.page_shape` in the previous build, for the nodes of ``keys``
+    #: node → its :func:`graph.explorer.page_shape` in the previous build, for the nodes of ``keys``
     #: (None: the page is written whole)
     shapes: dict[str, tuple[Any, ...] | None] | None = None
 
@@ -486,10 +485,10 @@ def write_build(
 ) -> Written:
     """:func:`write_outputs`, rewriting only the blocks that changed since ``previous``.
 
-    With ``previous`` (made by :mod:`graph.incremental`), the text outputs
+    With ``previous`` (made by :mod:`graph.pipeline.rebuild`), the text outputs
     are patched and the store is a checkpoint of the previous one plus the
     difference; the bytes are those a whole write would give. ``layout_cache``
-    is the page's layout memo (see :func:`graph.html.render_html`);
+    is the page's layout memo (see :func:`graph.explorer.render_html`);
     ``meanwhile`` is called once this process has written its files, while
     the store patch and the second process may still be writing (the build
     saves its graph then). ``staging`` is the build's staging folder in

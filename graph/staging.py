@@ -43,7 +43,7 @@ __all__ = ["CACHE_DIR", "PREFIX", "Staging", "publish", "sweep"]
 
 #: Name prefix of staging folders in OUT.
 PREFIX: Final = ".staging-"
-#: The folder inside OUT where a build keeps its state (see :mod:`graph.incremental`).
+#: The folder inside OUT where a build keeps its state (see :mod:`graph.pipeline.rebuild`).
 CACHE_DIR: Final = ".cache"
 #: Swapped-out folders of builds before staging held them (``.old-NAME-PID``): removed when PID is gone.
 _OLD: Final = ".old-"

@@ -30,9 +30,17 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from typing import Final
 
-__all__ = ["can_fork", "context", "die_with_parent", "pool", "worker_init"]
+__all__ = ["can_fork", "context", "default_jobs", "die_with_parent", "pool", "worker_init"]
 
 _PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def can_fork() -> bool:

@@ -249,7 +249,7 @@ def test_a_failure_in_the_second_writer_is_reported(seeds_dir: Path, tmp_path: P
     def broken(kg: graph.KnowledgeGraph, path: Path, **options: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(graph.html, "write_graph_html", broken)  # the page is drawn in the second process
+    monkeypatch.setattr(graph.explorer, "write_graph_html", broken)  # the page is drawn in the second process
     with pytest.raises(graph.OutputError, match=r"graph\.html.*No space left"):
         graph.write_outputs(kg, out, jobs=2)
     assert _outputs(out) == before

@@ -28,7 +28,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.build import assemble
+from graph.pipeline import assemble
 from graph.identity import canonical_url
 from graph.read import parse_bytes, parse_text
 from graph.records import FileResult

@@ -19,8 +19,8 @@ import pyoxigraph as ox
 import pytest
 
 import graph
-from graph import incremental
-from graph.incremental import CACHE_DIR, build_into
+from graph.pipeline import rebuild as incremental
+from graph.pipeline.rebuild import CACHE_DIR, build_into
 from tests.conftest import item_text
 
 TEXT_OUTPUTS = ("graph.nt", "graph.ttl", "graph.jsonld", "graph.json", "graph.graphml", "graph.html")

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
+from graph.pipeline.stream import StreamReport, stream_build
 from graph.sparql import query
-from graph.stream import StreamReport, stream_build
 from tests.conftest import WriteItem
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,14 +19,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Final, TypeVar
 
-from .errors import SourceError
-from .merge import merge
-from .model import BuildReport, FileCounts, KnowledgeGraph
-from .read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file, relabel, source_labels
-from .records import ArticleRecord, Diagnostic, FileResult
-from .workers import pool as worker_pool
+from ..errors import SourceError
+from ..merge import merge
+from ..model import BuildReport, FileCounts, KnowledgeGraph
+from ..read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file, relabel, source_labels
+from ..records import ArticleRecord, Diagnostic, FileResult
+from ..workers import default_jobs
+from ..workers import pool as worker_pool
 
-__all__ = ["Progress", "ReadCache", "assemble", "build", "chunks", "default_jobs", "map_chunks", "read_files"]
+__all__ = ["Progress", "ReadCache", "assemble", "build", "chunks", "map_chunks", "read_files"]
 
 #: ``progress(stage, done, total)``: called as work advances.
 Progress = Callable[[str, int, int], None]
@@ -36,14 +37,6 @@ _PARALLEL_MIN_FILES = 400
 _CHUNK = 128
 _T = TypeVar("_T")
 _R = TypeVar("_R")
-
-
-def default_jobs() -> int:
-    """The number of CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _read_chunk(paths: Sequence[str], max_bytes: int) -> list[FileResult]:
@@ -81,7 +74,7 @@ class ReadCache:
     def version() -> str:
         """Cache format, Python version and a digest of the reader's code: a new reader starts afresh."""
         code = hashlib.blake2b(digest_size=8)
-        here = Path(__file__).parent
+        here = Path(__file__).parents[1]  # the graph package
         for module in [*sorted((here / "read").glob("*.py")), here / "identity.py", here / "records.py"]:
             code.update(module.read_bytes())
         return f"{ReadCache._FORMAT}/{sys.version_info[0]}.{sys.version_info[1]}/{code.hexdigest()}"

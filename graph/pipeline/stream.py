@@ -8,7 +8,7 @@ never mixes two builds).
 
 How it works, in two passes over partitions of ``partition_size`` files:
 
-1. *Index.* Each partition is read in parallel (:func:`graph.build.read_files`)
+1. *Index.* Each partition is read in parallel (:func:`graph.pipeline.build.read_files`)
    and spilled to disk (pickled records, about the size of the corpus,
    deleted at the end). From every record (main article and ``related`` stub)
    only identity keys and ranks are kept: per article IRI its rank and which
@@ -62,7 +62,6 @@ killed build's are removed by the next build into OUT).
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import json
@@ -72,7 +71,7 @@ import pickle
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,15 +80,25 @@ from typing import IO, Any, Final
 import networkx as nx
 import pyoxigraph as ox
 
-from .build import Progress, default_jobs, find_sources, read_files
-from .errors import OptionError, OutputError
-from .merge import SCALARS, label_iri, merge, provider_iri, rank_records, website_iri
-from .model import KINDS, RELATIONS, BuildReport, FileCounts
-from .rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
-from .read import MAX_FILE_BYTES, source_labels
-from .records import ArticleRecord, Diagnostic, FileResult, ProviderRecord
-from .staging import Staging, publish
-from .workers import can_fork, worker_init
+from ..errors import OptionError, OutputError
+from ..merge import merge
+from ..model import KINDS, RELATIONS, BuildReport, FileCounts
+from ..rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
+from ..read import MAX_FILE_BYTES, source_labels
+from ..records import ArticleRecord, Diagnostic, FileResult
+from ..staging import Staging, publish
+from ..workers import can_fork, default_jobs, worker_init
+from .build import Progress, find_sources, read_files
+from .stream_index import (
+    _ARTICLE_BITS,
+    _ARTICLE_FIELDS,
+    _IMAGE_BITS,
+    _IMAGE_FIELDS,
+    _PUBLISHER_BIT,
+    _TITLE_BIT,
+    Index,
+    _as_list,
+)
 
 __all__ = ["DEFAULT_PARTITION_SIZE", "STREAM_OUTPUTS", "StreamReport", "stream_build"]
 
@@ -103,18 +112,6 @@ _STALE: Final = ("graph.ttl", "graph.jsonld", "graph.json", "graph.graphml", "gr
 _FAN_IN: Final = 200
 #: N-Triples lines per bulk-load call (about 600 MB peak at 500,000, measured).
 _LOAD_LINES: Final = 500_000
-
-# Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
-_ARTICLE_FIELDS: Final = (*SCALARS, ("extra", "extra"), ("provider", "published_by"))
-_ARTICLE_BITS: Final = len(_ARTICLE_FIELDS)
-_TITLE_BIT: Final = next(i for i, (attr, _) in enumerate(_ARTICLE_FIELDS) if attr == "title")
-_PUBLISHER_BIT: Final = _ARTICLE_BITS - 1
-_EXTRA_BIT: Final = _ARTICLE_BITS - 2
-_IMAGE_FIELDS: Final = ("width", "height", "title", "attribution", "is_cached")
-_IMAGE_BITS: Final = len(_IMAGE_FIELDS)
-_MANY: Final = ""  # alias_owner value: the alias is claimed by several articles
-
-Entries = int | list[int]  # packed (rank << bits | mask), one or a few
 
 
 @dataclass(slots=True)
@@ -139,156 +136,6 @@ class StreamReport:
         return data
 
 
-# --------------------------------------------------------------------------- packed entries
-
-
-def _note(table: dict[str, Entries], key: str, rank: int, mask: int, bits: int) -> None:
-    entry = rank << bits | mask
-    old = table.get(key)
-    if old is None:
-        table[key] = entry
-    elif isinstance(old, int):
-        if old >> bits <= rank and not mask & ~old:
-            return  # a better record already has every field this one has
-        table[key] = _prune([old, entry], bits)
-    else:
-        table[key] = _prune([*old, entry], bits)
-
-
-def _prune(entries: list[int], bits: int) -> Entries:
-    """Keep the best entry and those that bring a field no better entry has."""
-    entries.sort()
-    full = (1 << bits) - 1
-    kept: list[int] = []
-    covered = 0
-    for e in entries:
-        m = e & full
-        if not kept or m & ~covered:
-            kept.append(e)
-            covered |= m
-    return kept[0] if len(kept) == 1 else kept
-
-
-def _as_list(entries: Entries) -> list[int]:
-    return [entries] if isinstance(entries, int) else entries
-
-
-# --------------------------------------------------------------------------- the index
-
-
-class _Index:
-    """Identity keys and ranks of every record of the corpus (pass 1)."""
-
-    def __init__(self, n_files: int, partition_size: int) -> None:
-        self.n_files = n_files
-        self.size = partition_size
-        self.stub_starts: list[int] = []
-        self.stubs = 0
-        self.articles: dict[str, Entries] = {}
-        self.alias_owner: dict[str, str] = {}
-        self.images: dict[str, Entries] = {}
-        self.shared: dict[str, int] = {}
-        self.node_of: dict[str, str] = {}
-
-    # ranks: a main article ranks by its file's place; stubs after every main article
-    def partition_of(self, rank: int) -> int:
-        if rank < self.n_files:
-            return rank // self.size
-        return bisect.bisect_right(self.stub_starts, rank - self.n_files) - 1
-
-    def add_partition(self, first_file: int, results: Sequence[FileResult]) -> None:
-        self.stub_starts.append(self.stubs)
-        full: list[tuple[int, ArticleRecord]] = []
-        for i, result in enumerate(results):
-            if result.article is not None:
-                full.append((first_file + i, result.article))
-        ranked = rank_records(a for _, a in full)
-        for n, rec in enumerate(ranked):
-            if n < len(full):
-                rank = full[n][0]
-            else:
-                rank = self.n_files + self.stubs
-                self.stubs += 1
-            self._add_record(rec, rank)
-
-    def _add_record(self, rec: ArticleRecord, rank: int) -> None:
-        mask = 0
-        for bit, (attr, _) in enumerate(_ARTICLE_FIELDS):
-            value = getattr(rec, attr)
-            if value is not None and (attr != "extra" or value):
-                mask |= 1 << bit
-        _note(self.articles, rec.iri, rank, mask, _ARTICLE_BITS)
-        owners = self.alias_owner
-        for alias in rec.same_as:
-            owner = owners.get(alias)
-            if owner is None:
-                owners[alias] = rec.iri
-            elif owner != rec.iri:
-                owners[alias] = _MANY
-        if rec.provider is not None:
-            self._add_provider(rec.provider, rank)
-        for topic in rec.topics:
-            self._share(label_iri("topic", topic), rank)
-        for tag in rec.tags:
-            self._share(label_iri("tag", tag), rank)
-        for image in rec.images:
-            self._add_image(image, rank)
-
-    def _add_provider(self, p: ProviderRecord, rank: int) -> None:
-        self._share(provider_iri(p), rank)
-        if p.domain:
-            self._share(website_iri(p.domain), rank)
-        for image in p.images:
-            self._add_image(image, rank)
-        for publisher in p.publishers:
-            self._share(label_iri("organization", publisher), rank)
-        for author in p.authors:
-            self._share(label_iri("person", author), rank)
-
-    def _add_image(self, image: Any, rank: int) -> None:
-        mask = 0
-        for bit, attr in enumerate(_IMAGE_FIELDS):
-            if getattr(image, attr) is not None:
-                mask |= 1 << bit
-        _note(self.images, image.url, rank, mask, _IMAGE_BITS)
-
-    def _share(self, node: str, rank: int) -> None:
-        old = self.shared.get(node)
-        if old is None or rank < old:
-            self.shared[node] = rank
-
-    def resolve(self) -> None:
-        """Join aliases to their article, as :func:`graph.merge._identities` does; then drop the alias table."""
-        articles = self.articles
-        best = {}
-        for iri, owner in self.alias_owner.items():
-            if owner != _MANY and iri in articles:
-                best[iri] = owner
-        self.alias_owner = {}
-        order = sorted(best, key=lambda iri: _as_list(articles[iri])[0] >> _ARTICLE_BITS)
-        for iri in order:
-            owner = best[iri]
-            if _as_list(articles[owner])[0] >> _ARTICLE_BITS < _as_list(articles[iri])[0] >> _ARTICLE_BITS:
-                node = self.node_of.get(owner, owner)
-                self.node_of[iri] = node
-        for iri, node in self.node_of.items():
-            articles[node] = _prune(_as_list(articles[node]) + _as_list(articles[iri]), _ARTICLE_BITS)
-
-    def is_node(self, iri: str) -> bool:
-        """True when ``iri`` is an article node of the whole graph."""
-        return iri in self.articles and iri not in self.node_of
-
-    def winner(self, entries: Entries, bit: int, bits: int) -> int | None:
-        """The partition of the best entry that has field ``bit``, or ``None``."""
-        for e in _as_list(entries):
-            if e >> bit & 1:
-                return self.partition_of(e >> bits)
-        return None
-
-    def owner(self, entries: Entries, bits: int) -> int:
-        return self.partition_of(_as_list(entries)[0] >> bits)
-
-
 # --------------------------------------------------------------------------- one partition (pass 2)
 
 
@@ -301,7 +148,7 @@ def _walk(articles: Iterable[ArticleRecord]) -> Iterator[ArticleRecord]:
 
 
 def _partition_graph(
-    index: _Index, part: int, articles: list[ArticleRecord], diags: list[Diagnostic]
+    index: Index, part: int, articles: list[ArticleRecord], diags: list[Diagnostic]
 ) -> nx.MultiDiGraph:
     """The graph of one partition, holding only what this partition owns of each node."""
     protected: dict[str, list[str]] = {}
@@ -345,7 +192,7 @@ def _partition_graph(
     return g
 
 
-def _own_article(index: _Index, part: int, node: str, data: dict[str, Any], protected: Iterable[str]) -> None:
+def _own_article(index: Index, part: int, node: str, data: dict[str, Any], protected: Iterable[str]) -> None:
     entries = index.articles[node]
     for bit, (_, key) in enumerate(_ARTICLE_FIELDS[:_PUBLISHER_BIT]):
         if index.winner(entries, bit, _ARTICLE_BITS) != part:
@@ -368,14 +215,14 @@ def _own_article(index: _Index, part: int, node: str, data: dict[str, Any], prot
             data["same_as"].append(alias)
 
 
-_SHARED: list[_Index] = []  # the index, for forked pass-2 workers
+_SHARED: list[Index] = []  # the index, for forked pass-2 workers
 
 
 def _emit_shared(work: Path, part: int) -> list[Diagnostic]:
     return _emit(_SHARED[0], work, part)
 
 
-def _emit(index: _Index, work: Path, part: int) -> list[Diagnostic]:
+def _emit(index: Index, work: Path, part: int) -> list[Diagnostic]:
     """Write the sorted N-Triples of partition ``part``; return its diagnostics (files', then merge's)."""
     spill = work / f"part-{part}.pickle"
     with spill.open("rb") as fh:
@@ -554,7 +401,7 @@ def _run(
     work.mkdir()
     n = len(files)
     parts = (n + size - 1) // size
-    index = _Index(n, size)
+    index = Index(n, size)
 
     # Pass 1: read, spill, index.
     t = time.perf_counter()
