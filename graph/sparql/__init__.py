@@ -32,11 +32,12 @@ pipeline, the explorer or the CLI.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .check import ALLOW_REMOTE_HINT, PREFIXES, check_query, declare_prefixes, syntax_message
 from .library import LibraryQuery, resolve_query
-from .push import GraphState, PushResult, graph_url, ntriples_lines, read_graph
 from .results import FORMATS, QueryFormat, QueryResult
-from .server import DEFAULT_PORT, Endpoint, cors_origins, find_oxigraph, free_port, parse_bind
 from .store import (
     DEFAULT_TIMEOUT,
     dataframe,
@@ -85,3 +86,19 @@ __all__ = [
     "syntax_message",
     "write_store",
 ]
+
+if TYPE_CHECKING:
+    from .push import GraphState, PushResult, graph_url, ntriples_lines, read_graph
+    from .server import DEFAULT_PORT, Endpoint, cors_origins, find_oxigraph, free_port, parse_bind
+
+#: Names loaded on first use, from their module: ``newsgraph query`` needs neither the endpoint nor push.
+_LAZY_NAMES = {
+    **dict.fromkeys(("DEFAULT_PORT", "Endpoint", "cors_origins", "find_oxigraph", "free_port", "parse_bind"), "server"),
+    **dict.fromkeys(("GraphState", "PushResult", "graph_url", "ntriples_lines", "read_graph"), "push"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
