@@ -131,8 +131,8 @@ def test_corpus(corpus_dir: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- property tests
 
-text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
-words = st.text(st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=12)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+words = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=12)
 
 
 @st.composite
@@ -214,3 +214,18 @@ def test_an_outlets_url_is_its_home_page_and_its_website_has_a_predicate_of_its_
         assert g.value(site, SDO.url) == rdflib.URIRef(f"https://{domain}/")
     # no schema:url anywhere points at a minted node
     assert not [o for o in g.objects(None, SDO.url) if str(o).startswith(graph.identity.ID)]
+
+
+def test_every_project_term_the_mapping_writes_is_described_in_the_shipped_vocabulary() -> None:
+    """``graph/rdf/vocab.ttl`` (package data) gives a label and a comment to every ``ng:`` term the tables use."""
+    from importlib.resources import files
+
+    from graph.rdf import vocab
+
+    text = files("graph.rdf").joinpath("vocab.ttl").read_text(encoding="utf-8")
+    g = rdflib.Graph().parse(data=text, format="turtle")
+    used = {p for attrs in vocab.ATTRS.values() for _, p, _ in attrs} | set(vocab.PREDICATES.values())
+    used |= {vocab.SOURCE_PATH, vocab.ATTRIBUTES, vocab.NG + "SourceFile"}
+    for term in sorted(t for t in used if t.startswith(vocab.NG)):
+        assert g.value(rdflib.URIRef(term), rdflib.RDFS.label) is not None, term
+        assert g.value(rdflib.URIRef(term), rdflib.RDFS.comment) is not None, term
