@@ -61,6 +61,7 @@ docs: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check graph tests benchmarks
 	$(BIN)/ruff format --check graph tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -14,15 +14,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .pipeline import build, build_into, read_files
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
-from .export import write_outputs
 from .explorer import Page, View, explore, select_view, write_html, write_view
-from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load
+from .export import write_outputs
+from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load, set_query_engine
+from .pipeline import build, build_into, read_files
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
+from .rdf.shacl import ValidationReport, Violation, validate
 from .read import find_files, parse_text, read_file
 from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
-from .rdf.shacl import ValidationReport, Violation, validate
 
 __all__ = [
     "KINDS",
@@ -66,6 +66,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from . import analysis
     from .pipeline.stream import StreamReport, stream_build
 
@@ -75,6 +77,17 @@ _LAZY_MODULES = ("analysis",)
 
 #: Names loaded on first use, from their module.
 _LAZY_NAMES = {"StreamReport": "pipeline.stream", "stream_build": "pipeline.stream"}
+
+
+def _query(kg: KnowledgeGraph, sparql: str) -> pd.DataFrame:
+    """``kg.query``: graph.sparql answers it (imported on first use: it loads pandas)."""
+    from .sparql import dataframe
+
+    return dataframe(kg, sparql)
+
+
+# The one place that wires a lower layer to a higher one: the model does not import the SPARQL layer.
+set_query_engine(_query)
 
 
 def __getattr__(name: str) -> Any:

@@ -50,7 +50,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,13 +58,22 @@ from typing import TYPE_CHECKING, Any, Final
 
 import networkx as nx
 
-from .errors import OutputError
+from .errors import NewsgraphError, OutputError
 from .records import Diagnostic
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KINDS", "RELATIONS", "BuildReport", "FileCounts", "KnowledgeGraph", "load", "to_jsonable"]
+__all__ = [
+    "KINDS",
+    "RELATIONS",
+    "BuildReport",
+    "FileCounts",
+    "KnowledgeGraph",
+    "load",
+    "set_query_engine",
+    "to_jsonable",
+]
 
 KINDS: Final = ("article", "provider", "website", "topic", "tag", "image", "person", "organization")
 RELATIONS: Final = (
@@ -202,13 +211,23 @@ class KnowledgeGraph:
         :class:`KnowledgeGraph` around the graph to query the edits. For
         rdflib, use :func:`graph.rdf.to_rdf`.
         """
-        from .sparql import dataframe
-
-        return dataframe(self, sparql)
+        if not _QUERY_ENGINE:  # pragma: no cover - the package's __init__ installs it
+            raise NewsgraphError("no SPARQL engine is installed: import graph, which installs graph.sparql's")
+        return _QUERY_ENGINE[0](self, sparql)
 
     def __repr__(self) -> str:
         nodes = ", ".join(f"{k}={v}" for k, v in self.report.nodes.items())
         return f"<KnowledgeGraph {self.graph.number_of_nodes()} nodes ({nodes}), {self.graph.number_of_edges()} edges>"
+
+
+#: What answers :meth:`KnowledgeGraph.query`. The SPARQL layer sits above this one, so the model
+#: does not import it: the package's ``__init__`` (the one place that wires the layers) installs it.
+_QUERY_ENGINE: list[Callable[[KnowledgeGraph, str], pd.DataFrame]] = []
+
+
+def set_query_engine(engine: Callable[[KnowledgeGraph, str], pd.DataFrame]) -> None:
+    """Make ``engine`` answer :meth:`KnowledgeGraph.query` (``graph/__init__.py`` installs graph.sparql's)."""
+    _QUERY_ENGINE[:] = [engine]
 
 
 def to_jsonable(value: Any) -> Any:

@@ -28,8 +28,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.pipeline import assemble
 from graph.identity import canonical_url
+from graph.pipeline import assemble
 from graph.read import parse_bytes, parse_text
 from graph.records import FileResult
 
