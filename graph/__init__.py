@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
 from .explorer import Page, View, explore, select_view, write_html, write_view
-from .export import write_outputs
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load, set_query_engine
+from .outputs import write_outputs
 from .pipeline import build, build_into, read_files
 from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
 from .rdf.shacl import ValidationReport, Violation, validate

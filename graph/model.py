@@ -230,6 +230,14 @@ def set_query_engine(engine: Callable[[KnowledgeGraph, str], pd.DataFrame]) -> N
     _QUERY_ENGINE[:] = [engine]
 
 
+def _streamed(folder: Path) -> bool:
+    """Whether ``folder`` holds a build made with ``--stream`` (its report says so)."""
+    try:
+        return "stream" in json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def to_jsonable(value: Any) -> Any:
     """JSON form of an attribute value: datetimes as ISO 8601 text.
 
@@ -254,7 +262,7 @@ def load(out: str | os.PathLike[str]) -> KnowledgeGraph:
     try:
         data = json.loads(graph_file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        if (folder / "graph.nt").is_file() and (folder / "report.json").is_file():
+        if _streamed(folder):
             raise OutputError(
                 f"{folder} was built with --stream, which keeps no networkx graph (graph.json); "
                 f"build without --stream to load or draw it, or ask its store: 'newsgraph query ... -d {folder}', "

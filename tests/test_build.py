@@ -14,6 +14,7 @@ import pytest
 
 import graph
 from graph.errors import SourceError
+from graph.outputs.base import Job
 
 from .conftest import WriteItem, item_text
 
@@ -77,11 +78,15 @@ def test_a_failed_write_keeps_the_previous_outputs(seeds_dir: Path, tmp_path: Pa
     graph.write_outputs(kg, out, names=["graph.json", "report.json"])
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def broken(kg: graph.KnowledgeGraph, path: Path) -> None:
-        path.write_text("half")
-        raise OSError(28, "No space left on device")
+    from graph.outputs import OUTPUTS
+    from graph.outputs.report import Report
 
-    monkeypatch.setitem(graph.export.WRITERS, "report.json", broken)
+    class Broken(Report):
+        def write(self, job: Job) -> None:
+            (job.folder / self.name).write_text("half")
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(OUTPUTS, "report.json", Broken())
     with pytest.raises(graph.OutputError, match="No space left"):
         graph.write_outputs(kg, out, names=["graph.json", "report.json"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -249,7 +254,7 @@ def test_a_failure_in_the_second_writer_is_reported(seeds_dir: Path, tmp_path: P
     def broken(kg: graph.KnowledgeGraph, path: Path, **options: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(graph.explorer, "write_graph_html", broken)  # the page is drawn in the second process
+    monkeypatch.setattr(graph.outputs.page, "write_graph_html", broken)  # the page is drawn in the second process
     with pytest.raises(graph.OutputError, match=r"graph\.html.*No space left"):
         graph.write_outputs(kg, out, jobs=2)
     assert _outputs(out) == before

@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 import graph
-from graph.export import write_outputs
+from graph.outputs import write_outputs
 from graph.sparql import Endpoint, free_port
 
 CLIENTS = 8

@@ -28,7 +28,7 @@ import pytest
 import graph
 from graph.blocks import BlockWriter
 from graph.errors import OutputError
-from graph.export import write_outputs
+from graph.outputs import write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWSGRAPH = Path(sys.executable).parent / "newsgraph"

@@ -31,7 +31,7 @@ from graph.explorer import (
 )
 from graph.explorer.style import EDGE_STYLE
 from graph.explorer.template import _vis_js
-from graph.export import WRITERS, write_outputs
+from graph.outputs import OUTPUTS, write_outputs
 
 HOSTILE = Path(__file__).parent / "hostile"
 FACIAL = "https://www.electronicsforu.com/news/ai-driven-facial-recognition-repression-and-innovation"
@@ -159,7 +159,7 @@ def test_notebook_display(seeds_kg: graph.KnowledgeGraph) -> None:
 
 
 def test_build_writes_graph_html(seeds_dir: Path, tmp_path: Path) -> None:
-    assert "graph.html" in WRITERS
+    assert "graph.html" in OUTPUTS
     written = write_outputs(graph.build([seeds_dir]), tmp_path / "out", names=["graph.json", "graph.html"])
     text = written["graph.html"].read_text(encoding="utf-8")
     assert sum(n["k"] == "article" for n in page_json(text, "nodes")) == 5

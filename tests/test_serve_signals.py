@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import graph
-from graph.export import write_outputs
+from graph.outputs import write_outputs
 from graph.sparql import free_port
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")

@@ -47,8 +47,8 @@ from typing import Final
 import networkx as nx
 
 from ..errors import OutputError
-from ..export import Previous, Written, write_build
 from ..model import KnowledgeGraph
+from ..outputs import Previous, Written, write_build
 from ..read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes, read_file, relabel, source_labels
 from ..records import Diagnostic, FileResult
 from ..staging import CACHE_DIR, Staging

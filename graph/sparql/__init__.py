@@ -41,6 +41,7 @@ from .results import FORMATS, QueryFormat, QueryResult
 from .store import (
     DEFAULT_TIMEOUT,
     dataframe,
+    load_kg_store,
     load_store,
     memory_store,
     open_store,
@@ -49,7 +50,6 @@ from .store import (
     query_store,
     resolve_url,
     store_path,
-    write_store,
 )
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "find_oxigraph",
     "free_port",
     "graph_url",
+    "load_kg_store",
     "load_store",
     "memory_store",
     "ntriples_lines",
@@ -84,7 +85,6 @@ __all__ = [
     "resolve_url",
     "store_path",
     "syntax_message",
-    "write_store",
 ]
 
 if TYPE_CHECKING:

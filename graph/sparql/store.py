@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_TIMEOUT",
     "dataframe",
+    "load_kg_store",
     "load_store",
     "memory_store",
     "open_store",
@@ -55,7 +56,6 @@ __all__ = [
     "query_store",
     "resolve_url",
     "store_path",
-    "write_store",
 ]
 
 #: Seconds a query may run before it is stopped.
@@ -337,19 +337,12 @@ def _load_kg(store: ox.Store, kg: KnowledgeGraph) -> None:
         raise OutputError(f"the graph cannot be turned into RDF: {exc}") from exc
 
 
-def write_store(kg: KnowledgeGraph, path: Path) -> None:
-    """Write the store of ``kg`` into the new folder ``path`` (the ``store`` output of a build).
+def load_kg_store(path: str | os.PathLike[str], kg: KnowledgeGraph) -> None:
+    """Create an on-disk store of ``kg`` in the new folder ``path``, from the RDF mapping's triples.
 
-    When the same build already wrote ``graph.nt`` beside ``path``, the store
-    is bulk-loaded from it; otherwise the triples are made from ``kg``.
-    (That looks at the RDF writer's file by name: an order between two
-    writers the output registry does not declare; a writer contract should
-    hand the store its triples or the ``.nt`` path instead.)
+    (A build loads its store from the ``graph.nt`` it wrote instead, with :func:`load_store`:
+    the ``store`` output declares that it needs it.)
     """
-    sibling = path.parent / "graph.nt"
-    if sibling.is_file():
-        load_store(path, sibling, "nt")
-        return
     store = ox.Store(str(path))
     try:
         _load_kg(store, kg)
