@@ -32,14 +32,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import IO, Final
 
-__all__ = ["CACHE_DIR", "PREFIX", "Staging", "publish", "sweep"]
+__all__ = ["CACHE_DIR", "PREFIX", "Staging", "atomic_file", "publish", "sweep"]
 
 #: Name prefix of staging folders in OUT.
 PREFIX: Final = ".staging-"
@@ -182,6 +184,35 @@ def _pid_alive(pid: int) -> bool:
     except OSError:  # it exists but belongs to someone else
         return True
     return True
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, folder: Path | None = None) -> Iterator[IO[bytes]]:
+    r"""Write ``path`` all at once: into a new file in ``folder`` (a build's staging folder, swept if the
+    build is killed; default: beside ``path``), moved into place with ``os.replace`` when the block ends.
+
+    The one way newsgraph writes a file in place (outputs are staged, then :func:`publish`\ ed). The
+    file follows the umask (``mkstemp``'s are 0600). On an error the new file is removed and ``path``
+    is as it was; the error (``OSError``) goes on.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "memo.json"
+    >>> with atomic_file(target) as fh:
+    ...     _ = fh.write(b"{}")
+    >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+    (b'{}', ['memo.json'])
+    """
+    where = folder if folder is not None else path.parent
+    where.mkdir(parents=True, exist_ok=True)
+    tmp = where / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def publish(src: Path, dst: Path) -> None:

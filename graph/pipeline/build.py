@@ -24,6 +24,7 @@ from ..merge import merge
 from ..model import BuildReport, FileCounts, KnowledgeGraph
 from ..read import MAX_FILE_BYTES, digest, find_names, load_bytes, parse_bytes, read_file, relabel, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
+from ..staging import atomic_file
 from ..workers import default_jobs
 from ..workers import pool as worker_pool
 
@@ -90,15 +91,8 @@ class ReadCache:
     def save(self, results: Sequence[FileResult]) -> None:
         """Replace the cache with ``results`` (atomically; failures only cost the cache)."""
         entries = {r.path: r for r in results if r.digest is not None}
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as fh:
-                pickle.dump((self.version(), entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):  # no folder to clean, or none to write in
-                tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError), atomic_file(self.path) as fh:  # a cache that cannot be kept costs time
+            pickle.dump((self.version(), entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def chunks(items: Sequence[_T], size: int = _CHUNK) -> list[Sequence[_T]]:

@@ -25,7 +25,7 @@ from typing import Final
 from ..blocks import FileIndex, Section, copy_bytes, write_all
 from ..merge import link_targets, rank_records
 from ..records import Diagnostic, FileResult
-from ..staging import CACHE_DIR
+from ..staging import CACHE_DIR, atomic_file
 
 __all__ = [
     "CACHE_DIR",
@@ -303,16 +303,11 @@ class Store:
             return None  # no state, an old one, or a broken one: build afresh
 
     def save(self, name: str, value: object) -> None:
-        path = self.folder / name
-        tmp = self.tmp / f"{name}.tmp"
-        try:
+        # Losing the state only costs the next build time.
+        with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as fh:
+            with atomic_file(self.folder / name, self.tmp) as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError):  # losing the state only costs the next build time
-                tmp.unlink(missing_ok=True)
 
     def drop(self, *names: str) -> None:
         for name in names:
