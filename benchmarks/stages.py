@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import graph
-from graph.pipeline import assemble, find_sources, read_files
+from graph.pipeline import assemble, find_source_names, read_files
 
 _HWM = re.compile(rb"VmHWM:\s+(\d+) kB")
 
@@ -125,7 +125,7 @@ def in_memory(corpus: Path, out: Path) -> list[dict[str, Any]]:
     """The normal build's stages, one after another."""
     meter = Meter()
     meter.start("read")
-    files, problems = find_sources([corpus])
+    files, problems = find_source_names([corpus])
     results = read_files(files)
     meter.stop()
     meter.start("merge (networkx)")

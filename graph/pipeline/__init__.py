@@ -16,7 +16,7 @@ stream       the build of a corpus larger than memory (:func:`stream_build`)
 
 from __future__ import annotations
 
-from .build import Progress, ReadCache, assemble, build, find_source_names, find_sources, read_files
+from .build import Progress, ReadCache, assemble, build, find_source_names, read_files
 from .rebuild import build_into
 
 # The streaming build is imported from graph.pipeline.stream where it is used: a rebuild does not load it.
@@ -27,6 +27,5 @@ __all__ = [
     "build",
     "build_into",
     "find_source_names",
-    "find_sources",
     "read_files",
 ]

@@ -247,14 +247,12 @@ def _drop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def find_sources(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
-    """:func:`~graph.read.find_files`, raising :class:`~graph.errors.SourceError` when nothing is found."""
-    names, problems = find_source_names(sources)
-    return [Path(name) for name in names], problems
-
-
 def find_source_names(sources: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[Diagnostic]]:
-    """:func:`find_sources` as strings (:func:`~graph.read.find_names`)."""
+    """The news files of ``sources`` (:func:`~graph.read.find_names`), for every build kind.
+
+    Raises :class:`~graph.errors.SourceError` when there is none: a SOURCE that does not exist, or
+    folders and patterns without news files.
+    """
     source_list = [os.fspath(s) for s in sources]
     files, problems = find_names(source_list)
     if not files:

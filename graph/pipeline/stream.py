@@ -88,7 +88,7 @@ from ..read import MAX_FILE_BYTES, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
 from ..staging import Staging, publish
 from ..workers import can_fork, default_jobs, worker_init
-from .build import Progress, find_sources, read_files
+from .build import Progress, find_source_names, read_files
 from .stream_index import (
     _ARTICLE_BITS,
     _ARTICLE_FIELDS,
@@ -369,8 +369,8 @@ def stream_build(
         raise OptionError(f"partition_size must be at least 1, not {partition_size}")
     started = time.perf_counter()
     sources = list(sources)
-    files, problems = find_sources(sources)
-    labels = source_labels(sources, [os.fspath(f) for f in files])
+    files, problems = find_source_names(sources)
+    labels = source_labels(sources, files)
     report = BuildReport(files=FileCounts(seen=len(files)))
     report.diagnostics.extend(problems)
     report.timings["find"] = time.perf_counter() - started
@@ -387,7 +387,7 @@ def stream_build(
 
 
 def _run(
-    files: list[Path],
+    files: list[str],
     labels: list[str] | None,
     target: Path,
     staging: Path,
