@@ -50,7 +50,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +116,22 @@ class BuildReport:
     def errors(self) -> list[Diagnostic]:
         """The diagnostics of severity ``error``."""
         return [d for d in self.diagnostics if d.severity == "error"]
+
+    def add_file(self, built: bool, diagnostics: Iterable[Diagnostic] = ()) -> None:
+        """Tally one file read: ``built`` when it gave an article, else failed; keep its ``diagnostics``.
+
+        Every build kind counts its files here (``files.seen`` is set when the sources are found).
+
+        >>> r = BuildReport()
+        >>> r.add_file(True); r.add_file(False)
+        >>> r.files.built, r.files.failed
+        (1, 1)
+        """
+        if built:
+            self.files.built += 1
+        else:
+            self.files.failed += 1
+        self.diagnostics.extend(diagnostics)
 
     def count(self, graph: nx.MultiDiGraph) -> None:
         """Fill :attr:`nodes` and :attr:`edges` from ``graph``."""

@@ -315,11 +315,8 @@ def assemble(
     report.diagnostics.extend(problems)
     articles: list[ArticleRecord] = []
     for result in results:
-        report.diagnostics.extend(result.diagnostics)
-        if result.article is None:
-            report.files.failed += 1
-        else:
-            report.files.built += 1
+        report.add_file(result.article is not None, result.diagnostics)
+        if result.article is not None:
             articles.append(result.article)
     graph = merge(articles, report.diagnostics)
     report.count(graph)

@@ -136,11 +136,7 @@ def _report(new: State, new_ranked: _Ranked, new_of: dict[str, str], problems: S
     children: dict[tuple[str, int], list[int]] = {}
     for name in new.order:
         entry = new.files[name]
-        report.diagnostics.extend(entry.diagnostics)
-        if entry.records:
-            report.files.built += 1
-        else:
-            report.files.failed += 1
+        report.add_file(bool(entry.records), entry.diagnostics)
         for pos, rec in enumerate(entry.records):
             if rec[2] >= 0:
                 children.setdefault((name, rec[2]), []).append(pos)

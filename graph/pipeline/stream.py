@@ -410,10 +410,7 @@ def _run(
         part_labels = labels[first : first + size] if labels is not None else None
         results = read_files(files[first : first + size], jobs=jobs, max_bytes=max_file_bytes, labels=part_labels)
         for result in results:
-            if result.article is None:
-                report.files.failed += 1
-            else:
-                report.files.built += 1
+            report.add_file(result.article is not None)  # the diagnostics come with each partition's merge
         index.add_partition(first, results)
         with (work / f"part-{part}.pickle").open("wb") as fh:
             pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
