@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.cli import _Bar
+from graph.cli.display import Bar as _Bar
 
 ROOT = Path(__file__).resolve().parent.parent
 

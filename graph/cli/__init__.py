@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__
-from .errors import NewsgraphError
-from .model import BuildReport, KnowledgeGraph
+from .. import __version__
+from ..errors import NewsgraphError
+from ..model import BuildReport, KnowledgeGraph
+from .display import Bar, err_console, out_console, plural, strict_failed, summary
 
 app = typer.Typer(
     name="newsgraph",
@@ -32,20 +31,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
 OutDir = Annotated[Path, typer.Option("--dir", "-d", help="Folder of a build (the -o of 'newsgraph build').")]
-
-
-def _plural(n: int, noun: str) -> str:
-    """``1 row``, ``2 rows``, ``1,234 files``."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def _strict_failed(kg: KnowledgeGraph) -> None:
-    files = len({d.path for d in kg.report.errors})
-    err_console.print(f"--strict: {_plural(files, 'file')} {'has' if files == 1 else 'have'} errors", markup=False)
 
 
 def _fail(exc: NewsgraphError) -> NoReturn:
@@ -73,76 +59,6 @@ def _root(
     ] = False,
 ) -> None:
     """Build a knowledge graph from a folder of news items (markdown with YAML front matter)."""
-
-
-class _Bar:
-    """A rich progress bar fed by the library's ``progress(stage, done, total)`` callback.
-
-    It is redrawn by those calls (at most every ``_REDRAW`` seconds, and at the
-    end of each stage), not by rich's refresh thread: the build forks workers,
-    and forking a process while another of its threads runs may deadlock the child.
-    """
-
-    _REDRAW = 0.1
-
-    def __init__(self, enabled: bool) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<6}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=not enabled,
-            auto_refresh=False,
-        )
-        self.tasks: dict[str, TaskID] = {}
-        self.drawn = 0.0
-
-    def __enter__(self) -> _Bar:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=total)
-        self.progress.update(self.tasks[stage], completed=done, total=total)
-        now = time.monotonic()
-        if done >= total or now - self.drawn >= self._REDRAW:
-            self.drawn = now
-            self.progress.refresh()
-
-
-def _summary(kg: KnowledgeGraph, out: Path | None, seconds: float | None) -> None:
-    r = kg.report
-    table = Table(title="newsgraph build", show_header=True, header_style="bold")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    table.add_row("files seen", f"{r.files.seen:,}")
-    table.add_row("files built", f"{r.files.built:,}")
-    table.add_row("files failed", f"{r.files.failed:,}")
-    for kind, n in r.nodes.items():
-        table.add_row(f"{kind} nodes", f"{n:,}")
-    for rel, n in r.edges.items():
-        table.add_row(f"{rel} edges", f"{n:,}")
-    out_console.print(table)
-    shown = [d for d in r.diagnostics if d.severity == "error"][:10]
-    for d in shown:
-        err_console.print(f"{d.location}: {d.severity}: {d.message} [{d.code}]", markup=False)
-    counts = {s: sum(1 for d in r.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
-    if any(counts.values()):
-        more = f" (all in {out / 'report.json'})" if out else ""
-        err_console.print(
-            f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
-            f"{_plural(counts['info'], 'note')}{more}",
-            markup=False,
-        )
-    if out is not None:
-        took = f" in {seconds:.1f}s" if seconds is not None else ""
-        out_console.print(f"wrote {out}{took}", markup=False)
 
 
 @app.command()
@@ -198,29 +114,29 @@ def build(
     if stream:
         _stream_build(sources, out, strict, jobs, quiet, partition_size, started)
         return
-    from .pipeline import build_into
+    from ..pipeline import build_into
 
     # The build makes millions of long-lived objects and no garbage cycles: the cyclic collector's
     # passes over them cost a fifth of the time (a third of a rebuild), so it is off for this command.
     gc.disable()
     try:
-        with _Bar(enabled=not quiet and err_console.is_terminal) as bar:
+        with Bar(enabled=not quiet and err_console.is_terminal) as bar:
             kg, _ = build_into(sources, out, jobs=jobs, progress=bar, cache=cache, scheduler=scheduler)
     except NewsgraphError as exc:
         _fail(exc)
     except KeyboardInterrupt:
         _interrupted(out)
     if not quiet:
-        _summary(kg, out, time.perf_counter() - started)
+        summary(kg, out, time.perf_counter() - started)
     if strict and kg.report.errors:
-        _strict_failed(kg)
+        strict_failed(kg)
         raise typer.Exit(1)
 
 
 def _stream_build(
     sources: list[Path], out: Path, strict: bool, jobs: int | None, quiet: bool, size: int, started: float
 ) -> None:
-    from .pipeline.stream import stream_build
+    from ..pipeline.stream import stream_build
 
     if not quiet:
         out_console.print(
@@ -229,7 +145,7 @@ def _stream_build(
             markup=False,
         )
     try:
-        with _Bar(enabled=not quiet and err_console.is_terminal) as bar:
+        with Bar(enabled=not quiet and err_console.is_terminal) as bar:
             result = stream_build(sources, out, partition_size=size, jobs=jobs, progress=bar)
     except NewsgraphError as exc:
         _fail(exc)
@@ -239,11 +155,11 @@ def _stream_build(
     kg.report = result.report
     if not quiet:
         out_console.print(
-            f"{_plural(result.triples, 'triple')} in {_plural(result.partitions, 'partition')}", markup=False
+            f"{plural(result.triples, 'triple')} in {plural(result.partitions, 'partition')}", markup=False
         )
-        _summary(kg, out, time.perf_counter() - started)
+        summary(kg, out, time.perf_counter() - started)
     if strict and kg.report.errors:
-        _strict_failed(kg)
+        strict_failed(kg)
         raise typer.Exit(1)
 
 
@@ -256,7 +172,7 @@ def stats(out: OutDir = Path("out")) -> None:
         _fail(exc)
     kg = KnowledgeGraph.empty()
     kg.report = report
-    _summary(kg, None, None)
+    summary(kg, None, None)
 
 
 @app.command("query")
@@ -286,9 +202,9 @@ def query_command(
     Prefixes schema:, ng:, skos:, dcterms:, prov:, xsd:, rdf:, rdfs: need no
     declaration. SERVICE, FROM and updates are refused.
     """
-    from .sparql import FORMATS
-    from .sparql import query as run_query
-    from .sparql.library import library
+    from ..sparql import FORMATS
+    from ..sparql import query as run_query
+    from ..sparql.library import library
 
     if list_:
         for entry in library().values():
@@ -321,7 +237,7 @@ def query_command(
         for row in result.display_rows():
             table.add_row(*row)
         out_console.print(table)
-        err_console.print(f"{_plural(len(result), 'row')} in {result.elapsed * 1000:.0f} ms", markup=False)
+        err_console.print(f"{plural(len(result), 'row')} in {result.elapsed * 1000:.0f} ms", markup=False)
     if result.boolean is None and not result.rows:
         said = f" with {', '.join(f'{k}={v}' for k, v in bindings.items())}" if bindings else ""
         err_console.print(f"the query matched nothing{said} (0 rows)", markup=False)
@@ -351,7 +267,7 @@ def serve(
     """
     import signal
 
-    from .sparql import Endpoint
+    from ..sparql import Endpoint
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -411,17 +327,17 @@ def push(
     transaction (Oxigraph does), a failed push leaves the graph as it was;
     elsewhere the error says what the graph holds and how to repair it.
     """
-    from .sparql.push import push as push_graph
+    from ..sparql.push import push as push_graph
 
     try:
-        with _Bar(enabled=err_console.is_terminal) as bar:
+        with Bar(enabled=err_console.is_terminal) as bar:
             result = push_graph(out, endpoint, graph, progress=bar, atomic=not chunked)
     except NewsgraphError as exc:
         _fail(exc)
-    before = "did not exist" if result.previous is None else f"held {_plural(result.previous, 'triple')}"
-    how = "one PUT" if result.requests == 1 else _plural(result.requests, "request")
+    before = "did not exist" if result.previous is None else f"held {plural(result.previous, 'triple')}"
+    how = "one PUT" if result.requests == 1 else plural(result.requests, "request")
     out_console.print(
-        f"sent {_plural(result.sent, 'triple')} in {how}; {result.url} now holds {_plural(result.stored, 'triple')} "
+        f"sent {plural(result.sent, 'triple')} in {how}; {result.url} now holds {plural(result.stored, 'triple')} "
         f"({before})",
         markup=False,
     )
@@ -458,7 +374,7 @@ def view(
     Filters combine (every one must hold). When no article matches them, nothing
     is written and the exit status is 1.
     """
-    from .explorer import DEFAULT_MAX_NODES, EmptyViewError, write_view
+    from ..explorer import DEFAULT_MAX_NODES, EmptyViewError, write_view
 
     try:
         shown = write_view(
@@ -479,7 +395,7 @@ def view(
     except NewsgraphError as exc:
         _fail(exc)
     counts = ", ".join(f"{n:,} {kind}" for kind, n in shown.counts.items())
-    out_console.print(f"wrote {file}: {shown.title}; {_plural(len(shown.nodes), 'node')} ({counts})", markup=False)
+    out_console.print(f"wrote {file}: {shown.title}; {plural(len(shown.nodes), 'node')} ({counts})", markup=False)
     for notice in shown.notices:
         err_console.print(f"view cut: {notice}", markup=False)
 
@@ -487,7 +403,7 @@ def view(
 @app.command("validate")
 def validate_command(out: OutDir = Path("out")) -> None:
     """Check OUT/graph.ttl (graph.nt after --stream) against the SHACL shapes (exit status 1 on violations)."""
-    from .rdf.shacl import validate
+    from ..rdf.shacl import validate
 
     try:
         report = validate(out)
@@ -500,11 +416,11 @@ def validate_command(out: OutDir = Path("out")) -> None:
         out_console.print(str(v), markup=False)
     if not report.conforms:
         out_console.print(
-            f"{report.file}: {_plural(len(report.violations), 'violation')} in {_plural(report.triples, 'triple')}",
+            f"{report.file}: {plural(len(report.violations), 'violation')} in {plural(report.triples, 'triple')}",
             markup=False,
         )
         raise typer.Exit(1)
-    out_console.print(f"{report.file} conforms ({_plural(report.triples, 'triple')})", markup=False)
+    out_console.print(f"{report.file} conforms ({plural(report.triples, 'triple')})", markup=False)
 
 
 def main() -> None:
