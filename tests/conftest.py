@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +52,45 @@ def write_item(tmp_path: Path) -> WriteItem:
         return path
 
     return write
+
+
+def synth_corpus(n: int, folder: Path) -> Path:
+    """Write ``n`` synthetic news items into ``folder`` (``benchmarks/synth.py``); return ``folder``."""
+    synth = [sys.executable, str(ROOT / "benchmarks" / "synth.py"), str(n), str(folder)]
+    subprocess.run(synth, check=True, capture_output=True, timeout=120)
+    return folder
+
+
+class SparqlTrap(BaseHTTPRequestHandler):
+    """Answers every GET and POST with one empty SPARQL solution and records the path in ``server.seen``.
+
+    A SERVICE call that was run would show there.
+    """
+
+    def _answer(self) -> None:
+        self.server.seen.append(self.path)  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@contextlib.contextmanager
+def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread: its base URL and the paths it saw; always stopped."""
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    server.seen = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.seen  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -16,9 +16,7 @@ import statistics
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -26,6 +24,8 @@ import pytest
 import graph
 from graph.outputs import write_outputs
 from graph.sparql import Endpoint, free_port
+
+from .conftest import SparqlTrap, loopback_server
 
 CLIENTS = 8
 SECONDS = float(os.environ.get("NEWSGRAPH_BURST_SECONDS", "12"))
@@ -39,36 +39,11 @@ GOOD = [
 ]
 
 
-class _Trap(BaseHTTPRequestHandler):
-    """A 'remote' SPARQL endpoint on loopback: any request reaching it means a refusal failed."""
-
-    hits: ClassVar[list[str]] = []
-
-    def _hit(self) -> None:
-        _Trap.hits.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _hit
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
 @pytest.fixture(scope="module")
-def trap() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Trap)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        server.shutdown()
-        server.server_close()
+def trap() -> Iterator[tuple[str, list[str]]]:
+    """A 'remote' SPARQL endpoint on loopback: any request reaching it means a refusal failed."""
+    with loopback_server(SparqlTrap) as (url, seen):
+        yield url + "/sparql", seen
 
 
 @pytest.fixture(scope="module")
@@ -175,13 +150,14 @@ def _refusals(trap: str) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
     ]
 
 
-def test_remote_and_writes_are_refused_however_they_are_sent(endpoint: Endpoint, trap: str) -> None:
-    _Trap.hits.clear()
+def test_remote_and_writes_are_refused_however_they_are_sent(endpoint: Endpoint, trap: tuple[str, list[str]]) -> None:
+    url, seen = trap
+    seen.clear()
     before = get(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1]
-    for method, path, body, headers in _refusals(trap):
+    for method, path, body, headers in _refusals(url):
         status, answer = request(endpoint, method, path, body, headers)
         assert status >= 400, (method, path, headers, status, answer[:200])
-    assert _Trap.hits == []  # nothing reached the 'remote' endpoint
+    assert seen == []  # nothing reached the 'remote' endpoint
     assert get(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1] == before  # nothing was written
 
 

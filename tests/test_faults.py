@@ -30,26 +30,18 @@ from graph.blocks import BlockWriter
 from graph.errors import OutputError
 from graph.outputs import write_outputs
 
+from .conftest import synth_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 NEWSGRAPH = Path(sys.executable).parent / "newsgraph"
 CHECKED = ("graph.nt", "graph.ttl", "report.json")
-
-
-def _synth(n: int, folder: Path) -> Path:
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "synth.py"), str(n), str(folder)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return folder
 
 
 @pytest.fixture(scope="module")
 def corpora(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A small corpus (the previous build) and one large enough to take well over 3 s."""
     root = tmp_path_factory.mktemp("faults")
-    return _synth(150, root / "small"), _synth(12000, root / "large")
+    return synth_corpus(150, root / "small"), synth_corpus(12000, root / "large")
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ import http.client
 import json
 import platform
 import sys
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -19,6 +17,8 @@ import pytest
 from graph.errors import QueryError, ServeError
 from graph.sparql import Endpoint, free_port, load_store, memory_store, query_store
 from tests.test_serve_signals import engines
+
+from .conftest import SparqlTrap, loopback_server
 
 FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
 
@@ -88,31 +88,8 @@ def test_cli_serve_refuses_a_missing_store(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def trap() -> Iterator[tuple[str, list[str]]]:
     """A loopback endpoint that records every request: a SERVICE that ran would show here."""
-    seen: list[str] = []
-
-    class Trap(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_GET
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Trap)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(SparqlTrap) as (url, seen):
+        yield url + "/sparql", seen
 
 
 @pytest.mark.skipif(

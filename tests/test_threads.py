@@ -22,6 +22,8 @@ import pytest
 
 from graph.cli.display import Bar as _Bar
 
+from .conftest import synth_corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Runs the command line after registering a hook that records the threads at every fork.
@@ -39,20 +41,10 @@ app()
 """
 
 
-def _synth(n: int, folder: Path) -> Path:
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "synth.py"), str(n), str(folder)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return folder
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Large enough for the read to run in worker processes (400 files and up)."""
-    return _synth(1000, tmp_path_factory.mktemp("threads") / "corpus")
+    return synth_corpus(1000, tmp_path_factory.mktemp("threads") / "corpus")
 
 
 def _drain(fd: int) -> None:

@@ -29,7 +29,7 @@ from ..blocks import BlockWriter, FileIndex, patch
 from ..errors import OutputError, StaleIndex
 from ..model import KnowledgeGraph
 
-__all__ = ["OUTPUTS", "BlockOutput", "Family", "Job", "Output", "Previous", "Written", "register"]
+__all__ = ["OUTPUTS", "BlockOutput", "Family", "Job", "Output", "Previous", "Written", "register", "try_patch"]
 
 
 @dataclass(slots=True)
@@ -118,16 +118,22 @@ class Output(ABC):
         return lambda: index
 
 
+def try_patch(output: Output, job: Job) -> tuple[bool, FileIndex | None]:
+    """Patch ``output`` when there is a previous build: ``(True, its index)``, or ``(False, None)`` when it
+    must be written whole (no previous build, or :class:`~graph.errors.StaleIndex`)."""
+    if job.previous is None:
+        return False, None
+    try:
+        index = output.patch(job)
+    except StaleIndex:
+        return False, None
+    job.patched.append(output.name)
+    return True, index
+
+
 def _patch_or_write(output: Output, job: Job) -> FileIndex | None:
-    if job.previous is not None:
-        try:
-            index = output.patch(job)
-        except StaleIndex:
-            pass
-        else:
-            job.patched.append(output.name)
-            return index
-    return output.write(job)
+    patched, index = try_patch(output, job)
+    return index if patched else output.write(job)
 
 
 class BlockOutput(Output):

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..blocks import FileIndex, read_block
-from ..sparql.store import load_kg_store, load_store, patch_store
+from ..model import KnowledgeGraph
 from .base import Finish, Job, Output, Previous
 from .rdf_files import RDF
 
@@ -27,6 +27,8 @@ class Store(Output):
     needs = ("graph.nt",)
 
     def write(self, job: Job) -> FileIndex | None:
+        from ..sparql.store import load_kg_store, load_store  # on first use: import graph stays quick
+
         nt = job.folder / "graph.nt"
         if nt.is_file():
             load_store(job.folder / self.name, nt, "nt")
@@ -61,11 +63,8 @@ class _StorePatch(threading.Thread):
         self.seconds = 0.0
 
     @classmethod
-    def begin(cls, kg: object, staging: Path, previous: Previous) -> _StorePatch | None:
+    def begin(cls, kg: KnowledgeGraph, staging: Path, previous: Previous) -> _StorePatch | None:
         """Start patching the previous store into ``staging``, or None when it cannot be patched."""
-        from ..model import KnowledgeGraph
-
-        assert isinstance(kg, KnowledgeGraph)
         old_index = previous.indexes.get("graph.nt")
         old_nt = previous.out / "graph.nt"
         if old_index is None or not (previous.out / "store").is_dir() or not old_index.matches(old_nt):
@@ -89,6 +88,8 @@ class _StorePatch(threading.Thread):
         return patcher
 
     def run(self) -> None:
+        from ..sparql.store import patch_store
+
         started = time.perf_counter()
         try:
             patch_store(self.old, self.new, self.removed, self.added)

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import cast
 
 from ..blocks import FileIndex
-from ..errors import OutputError, StaleIndex
+from ..errors import OutputError
 from ..model import KnowledgeGraph
 from ..staging import Staging, publish
 from ..workers import can_fork, default_jobs, worker_init
-from .base import OUTPUTS, BlockOutput, Family, Finish, Job, Previous, Written, why
+from .base import OUTPUTS, BlockOutput, Family, Finish, Job, Previous, Written, try_patch, why
 
 __all__ = ["write_build", "write_outputs"]
 
@@ -70,18 +70,13 @@ def _write_family(job: Job, family: Family, members: list[BlockOutput]) -> dict[
     indexes: dict[str, FileIndex] = {}
     whole = []
     for member in members:
-        if job.old_index(member.name) is None:
-            whole.append(member)
-            continue
         started = time.perf_counter()
-        try:
-            index = member.patch(job)
-        except StaleIndex:
+        patched, index = try_patch(member, job)
+        if not patched:
             whole.append(member)
             continue
-        assert index is not None
+        assert index is not None  # a block file always has one
         indexes[member.name] = index
-        job.patched.append(member.name)
         job.timings[f"write {member.name}"] = time.perf_counter() - started
     if whole:
         indexes.update(family.write(job, whole))

@@ -245,17 +245,16 @@ def _parse_changed(
 
     ``summarise``: also give each file's records in short (for the state; a build without one needs none).
     """
-    args = (how.labels, how.jobs, how.progress, how.max_file_bytes, how.scheduler)
     results: dict[str, FileResult] = dict(scan.failed)
     rows: dict[str, list[Compact]] = {name: [] for name in scan.failed}
     if plain:
-        parsed = _parse_plain(scan.todo, *args)
+        parsed = _parse_plain(scan.todo, how)
         for (name, _), result in zip(scan.todo, parsed, strict=True):
             results[name] = result
             if summarise:
                 rows[name] = compact(result)
     else:  # the workers also pickle each file's parse and summarise its records for the state
-        for (name, _), (blob, summary) in zip(scan.todo, _parse_for_state(scan.todo, *args), strict=True):
+        for (name, _), (blob, summary) in zip(scan.todo, _parse_for_state(scan.todo, how), strict=True):
             results[name] = pickle.loads(blob)
             blobs[name] = blob
             rows[name] = summary
@@ -292,26 +291,26 @@ def _save_graph(store: Store, state: State, graph: nx.MultiDiGraph) -> None:
     store.save("graph.pickle", (state.build_id, graph))
 
 
-def _parse_plain(
-    todo: Sequence[tuple[str, bytes | None]],
-    labels: dict[str, str],
-    jobs: int | None,
-    progress: Progress | None,
-    max_bytes: int,
-    scheduler: str | None,
-) -> list[FileResult]:
-    """Parse ``todo`` (bytes already read, or None to read the file), in order; ``labels`` as :func:`build_into`'s."""
+def _parse_plain(todo: Sequence[tuple[str, bytes | None]], how: _ParseArgs) -> list[FileResult]:
+    """Parse ``todo`` (bytes already read, or None to read the file), in order."""
     names = [name for name, _ in todo]
-    if scheduler is not None or all(data is None for _, data in todo):
-        out = read_files(names, jobs=jobs, progress=progress, max_bytes=max_bytes, scheduler=scheduler)
-    else:
-        items = [(name, data if data is not None else load_bytes(name, max_bytes)) for name, data in todo]
-        out = [data if isinstance(data, FileResult) else parse_bytes(data, name) for name, data in items]
-        if progress is not None:
-            progress("read", len(out), len(out))
-    for name, result in zip(names, out, strict=True):
-        if name in labels:
-            relabel(result, labels[name])
+    labels = [how.labels.get(name, name) for name in names] if how.labels else None  # None: names are labels
+    if how.scheduler is not None or all(data is None for _, data in todo):
+        return read_files(
+            names,
+            jobs=how.jobs,
+            progress=how.progress,
+            max_bytes=how.max_file_bytes,
+            scheduler=how.scheduler,
+            labels=labels,
+        )
+    items = [(name, data if data is not None else load_bytes(name, how.max_file_bytes)) for name, data in todo]
+    out = [data if isinstance(data, FileResult) else parse_bytes(data, name) for name, data in items]
+    if how.progress is not None:
+        how.progress("read", len(out), len(out))
+    if labels is not None:
+        for result, label in zip(out, labels, strict=True):
+            relabel(result, label)
     return out
 
 
@@ -327,22 +326,17 @@ def _state_chunk(items: Sequence[tuple[str, bytes | None, int, str | None]]) -> 
 
 
 def _parse_for_state(
-    todo: Sequence[tuple[str, bytes | None]],
-    labels: dict[str, str],
-    jobs: int | None,
-    progress: Progress | None,
-    max_bytes: int,
-    scheduler: str | None,
+    todo: Sequence[tuple[str, bytes | None]], how: _ParseArgs
 ) -> Iterable[tuple[bytes, list[Compact]]]:
-    """:func:`_state_chunk` over ``todo`` in ``jobs`` processes (or on the Dask cluster), in order."""
-    batches = chunks([(name, data, max_bytes, labels.get(name)) for name, data in todo])
+    """:func:`_state_chunk` over ``todo`` in worker processes (or on the Dask cluster), in order."""
+    batches = chunks([(name, data, how.max_file_bytes, how.labels.get(name)) for name, data in todo])
     done = 0
-    workers = default_jobs() if jobs is None else max(1, jobs)
-    for batch in map_chunks(_state_chunk, batches, workers, scheduler, parallel=len(todo) >= 400):
+    workers = default_jobs() if how.jobs is None else max(1, how.jobs)
+    for batch in map_chunks(_state_chunk, batches, workers, how.scheduler, parallel=len(todo) >= 400):
         yield from batch
         done += len(batch)
-        if progress is not None:
-            progress("read", done, len(todo))
+        if how.progress is not None:
+            how.progress("read", done, len(todo))
 
 
 def _stats(results: dict[str, FileResult], scan_ns: int) -> Iterable[tuple[str, tuple[int, int, int, int] | None]]:
