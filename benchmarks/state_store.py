@@ -66,8 +66,8 @@ sys.path.insert(0, str(ROOT))
 
 import graph.pipeline.state as state_module  # noqa: E402
 from graph.blocks import FileIndex, Section  # noqa: E402
-from graph.pipeline.build import ReadCache  # noqa: E402
 from graph.pipeline.rebuild import build_into  # noqa: E402
+from graph.pipeline.sources import ReadCache  # noqa: E402
 from graph.pipeline.state import Blobs, Compact, FileState, State, Store, code_version, load_state  # noqa: E402
 from graph.records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord  # noqa: E402
 

@@ -6,7 +6,7 @@ order wins, then the earlier entry in the file. A scalar field takes the
 first value present in that order; lists are united in that order; every
 article remembers all the files it came from.
 
-Articles are keyed by their canonical URL (see :func:`_identities`); the
+Articles are keyed by their canonical URL (see :func:`identities`); the
 other URLs they are known by (AMP variants, the original URL) become
 ``same_as``.
 
@@ -22,7 +22,7 @@ other URLs they are known by (AMP variants, the original URL) become
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import networkx as nx
@@ -31,8 +31,11 @@ from .identity import id_iri, normalize_label
 from .records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 
 __all__ = [
+    "MANY",
     "SCALARS",
+    "claim",
     "identities",
+    "join_aliases",
     "label_iri",
     "link_targets",
     "merge",
@@ -75,6 +78,53 @@ def rank_records(articles: Iterable[ArticleRecord]) -> list[ArticleRecord]:
     return full + stubs
 
 
+MANY: Final = ""
+"""The owner recorded for an alias that several articles claim (it joins none of them)."""
+
+
+def claim(owners: dict[str, str], alias: str, iri: str) -> None:
+    """Record in ``owners`` that the article ``iri`` is also known by ``alias``.
+
+    >>> owners: dict[str, str] = {}
+    >>> claim(owners, "https://a/amp/1", "https://a/1"); claim(owners, "https://b/live", "https://b/1")
+    >>> claim(owners, "https://b/live", "https://b/2"); owners
+    {'https://a/amp/1': 'https://a/1', 'https://b/live': ''}
+    """
+    owner = owners.get(alias)
+    if owner is None:
+        owners[alias] = iri
+    elif owner != iri:
+        owners[alias] = MANY
+
+
+def join_aliases(owners: Mapping[str, str], rank: Callable[[str], int | None]) -> dict[str, str]:
+    """The identity rule: which records join another article, as ``{record IRI: node IRI}``.
+
+    ``owners`` is what :func:`claim` recorded; ``rank(iri)`` is a record's
+    best rank (lower is better), ``None`` for a URL that no record has as its
+    own. A record whose IRI is the alias of exactly one better-ranked article
+    joins that article's node. Used by the in-memory builds (through
+    :func:`identities`) and by the streaming build's packed index, so both
+    resolve identities the same way.
+
+    >>> join_aliases({"https://a/amp/1": "https://a/1"}, {"https://a/1": 0, "https://a/amp/1": 1}.get)
+    {'https://a/amp/1': 'https://a/1'}
+    """
+    best: dict[str, tuple[int, str]] = {}
+    for alias, owner in owners.items():
+        if owner != MANY:
+            at = rank(alias)
+            if at is not None:
+                best[alias] = (at, owner)
+    node_of: dict[str, str] = {}
+    for alias in sorted(best, key=lambda a: best[a][0]):  # an owner is resolved before its aliases
+        at, owner = best[alias]
+        owner_at = rank(owner)
+        if owner_at is not None and owner_at < at:
+            node_of[alias] = node_of.get(owner, owner)
+    return node_of
+
+
 def identities(records: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
     """Map each record IRI to its node IRI; ``records`` are ``(iri, same_as)`` in rank order.
 
@@ -82,26 +132,19 @@ def identities(records: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
     variant, the original URL) of exactly one better-ranked article, the
     record joins that article. An alias shared by several articles (a live
     blog's AMP page, say) joins none, so distinct articles are never fused.
+    The rule itself is :func:`join_aliases`.
 
     >>> identities([("https://a/1", ["https://a/amp/1"]), ("https://a/amp/1", [])])
     {'https://a/1': 'https://a/1', 'https://a/amp/1': 'https://a/1'}
     """
-    rows = records if isinstance(records, list) else list(records)
     rank: dict[str, int] = {}
-    for i, (iri, _) in enumerate(rows):
+    owners: dict[str, str] = {}
+    for i, (iri, same_as) in enumerate(records):
         rank.setdefault(iri, i)
-    owners: dict[str, set[str]] = {}
-    for iri, same_as in rows:
         for alias in same_as:
-            if alias in rank:
-                owners.setdefault(alias, set()).add(iri)
+            claim(owners, alias, iri)
     node_of = {iri: iri for iri in rank}
-    for iri in rank:  # in rank order, so an owner is resolved before its aliases
-        found = owners.get(iri, set()) - {iri}
-        if len(found) == 1:
-            owner = next(iter(found))
-            if rank[owner] < rank[iri]:
-                node_of[iri] = node_of[owner]
+    node_of.update(join_aliases(owners, rank.get))
     return node_of
 
 

@@ -39,7 +39,7 @@ import os
 import pickle
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -49,19 +49,12 @@ import networkx as nx
 from ..errors import OutputError
 from ..model import KnowledgeGraph
 from ..outputs import Previous, Written, write_build
-from ..read import MAX_FILE_BYTES, digest, load_bytes, parse_bytes, read_file, relabel, source_labels
+from ..read import MAX_FILE_BYTES, digest, load_bytes, source_labels
 from ..records import Diagnostic, FileResult
 from ..staging import CACHE_DIR, Staging
-from ..workers import default_jobs
-from .build import (
-    Progress,
-    assemble,
-    chunks,
-    find_source_names,
-    map_chunks,
-    read_files,
-)
+from .build import assemble
 from .remerge import update_graph
+from .sources import Progress, find_source_names, parse_sources
 from .state import Blobs, Compact, FileState, State, Store, code_version, compact, load_state
 
 __all__ = ["CACHE_DIR", "FileState", "State", "build_into"]
@@ -247,14 +240,19 @@ def _parse_changed(
     """
     results: dict[str, FileResult] = dict(scan.failed)
     rows: dict[str, list[Compact]] = {name: [] for name in scan.failed}
+    labels = [how.labels.get(name) for name, _ in scan.todo] if how.labels else None
+    run = functools.partial(
+        parse_sources, jobs=how.jobs, progress=how.progress, max_bytes=how.max_file_bytes, scheduler=how.scheduler
+    )
     if plain:
-        parsed = _parse_plain(scan.todo, how)
+        parsed: list[FileResult] = run(scan.todo, labels)
         for (name, _), result in zip(scan.todo, parsed, strict=True):
             results[name] = result
             if summarise:
                 rows[name] = compact(result)
     else:  # the workers also pickle each file's parse and summarise its records for the state
-        for (name, _), (blob, summary) in zip(scan.todo, _parse_for_state(scan.todo, how), strict=True):
+        kept: list[tuple[bytes, list[Compact]]] = run(scan.todo, labels, _for_state)
+        for (name, _), (blob, summary) in zip(scan.todo, kept, strict=True):
             results[name] = pickle.loads(blob)
             blobs[name] = blob
             rows[name] = summary
@@ -291,52 +289,9 @@ def _save_graph(store: Store, state: State, graph: nx.MultiDiGraph) -> None:
     store.save("graph.pickle", (state.build_id, graph))
 
 
-def _parse_plain(todo: Sequence[tuple[str, bytes | None]], how: _ParseArgs) -> list[FileResult]:
-    """Parse ``todo`` (bytes already read, or None to read the file), in order."""
-    names = [name for name, _ in todo]
-    labels = [how.labels.get(name, name) for name in names] if how.labels else None  # None: names are labels
-    if how.scheduler is not None or all(data is None for _, data in todo):
-        return read_files(
-            names,
-            jobs=how.jobs,
-            progress=how.progress,
-            max_bytes=how.max_file_bytes,
-            scheduler=how.scheduler,
-            labels=labels,
-        )
-    items = [(name, data if data is not None else load_bytes(name, how.max_file_bytes)) for name, data in todo]
-    out = [data if isinstance(data, FileResult) else parse_bytes(data, name) for name, data in items]
-    if how.progress is not None:
-        how.progress("read", len(out), len(out))
-    if labels is not None:
-        for result, label in zip(out, labels, strict=True):
-            relabel(result, label)
-    return out
-
-
-def _state_chunk(items: Sequence[tuple[str, bytes | None, int, str | None]]) -> list[tuple[bytes, list[Compact]]]:
-    """In a worker: read and parse files; return each parse pickled, and its records in short."""
-    out: list[tuple[bytes, list[Compact]]] = []
-    for name, data, max_bytes, label in items:
-        result = read_file(name, max_bytes) if data is None else parse_bytes(data, name)
-        if label is not None:
-            relabel(result, label)
-        out.append((pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), compact(result)))
-    return out
-
-
-def _parse_for_state(
-    todo: Sequence[tuple[str, bytes | None]], how: _ParseArgs
-) -> Iterable[tuple[bytes, list[Compact]]]:
-    """:func:`_state_chunk` over ``todo`` in worker processes (or on the Dask cluster), in order."""
-    batches = chunks([(name, data, how.max_file_bytes, how.labels.get(name)) for name, data in todo])
-    done = 0
-    workers = default_jobs() if how.jobs is None else max(1, how.jobs)
-    for batch in map_chunks(_state_chunk, batches, workers, how.scheduler, parallel=len(todo) >= 400):
-        yield from batch
-        done += len(batch)
-        if how.progress is not None:
-            how.progress("read", done, len(todo))
+def _for_state(result: FileResult) -> tuple[bytes, list[Compact]]:
+    """In a worker: a file's parse pickled (for the record log), and its records in short (for the state)."""
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), compact(result)
 
 
 def _stats(results: dict[str, FileResult], scan_ns: int) -> Iterable[tuple[str, tuple[int, int, int, int] | None]]:

@@ -8,7 +8,7 @@ never mixes two builds).
 
 How it works, in two passes over partitions of ``partition_size`` files:
 
-1. *Index.* Each partition is read in parallel (:func:`graph.pipeline.build.read_files`)
+1. *Index.* Each partition is read in parallel (:func:`graph.pipeline.sources.read_files`)
    and spilled to disk (pickled records, about the size of the corpus,
    deleted at the end). From every record (main article and ``related`` stub)
    only identity keys and ranks are kept: per article IRI its rank and which
@@ -88,7 +88,7 @@ from ..read import MAX_FILE_BYTES, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
 from ..staging import Staging, publish
 from ..workers import can_fork, default_jobs, worker_init
-from .build import Progress, find_source_names, read_files
+from .sources import Progress, find_source_names, read_files
 from .stream_index import (
     _ARTICLE_BITS,
     _ARTICLE_FIELDS,

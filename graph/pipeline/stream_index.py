@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any, Final
 
-from ..merge import SCALARS, label_iri, provider_iri, rank_records, website_iri
+from ..merge import SCALARS, claim, join_aliases, label_iri, provider_iri, rank_records, website_iri
 from ..records import ArticleRecord, FileResult, ProviderRecord
 
 # Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
@@ -18,7 +18,6 @@ _PUBLISHER_BIT: Final = _ARTICLE_BITS - 1
 _EXTRA_BIT: Final = _ARTICLE_BITS - 2
 _IMAGE_FIELDS: Final = ("width", "height", "title", "attribution", "is_cached")
 _IMAGE_BITS: Final = len(_IMAGE_FIELDS)
-_MANY: Final = ""  # alias_owner value: the alias is claimed by several articles
 
 Entries = int | list[int]  # packed (rank << bits | mask), one or a few
 
@@ -102,13 +101,8 @@ class Index:
             if value is not None and (attr != "extra" or value):
                 mask |= 1 << bit
         _note(self.articles, rec.iri, rank, mask, _ARTICLE_BITS)
-        owners = self.alias_owner
         for alias in rec.same_as:
-            owner = owners.get(alias)
-            if owner is None:
-                owners[alias] = rec.iri
-            elif owner != rec.iri:
-                owners[alias] = _MANY
+            claim(self.alias_owner, alias, rec.iri)
         if rec.provider is not None:
             self._add_provider(rec.provider, rank)
         for topic in rec.topics:
@@ -142,19 +136,15 @@ class Index:
             self.shared[node] = rank
 
     def resolve(self) -> None:
-        """Join aliases to their article, as :func:`graph.merge._identities` does; then drop the alias table."""
+        """Join aliases to their article by :func:`graph.merge.join_aliases`; then drop the alias table."""
         articles = self.articles
-        best = {}
-        for iri, owner in self.alias_owner.items():
-            if owner != _MANY and iri in articles:
-                best[iri] = owner
+
+        def rank(iri: str) -> int | None:
+            entries = articles.get(iri)
+            return None if entries is None else _as_list(entries)[0] >> _ARTICLE_BITS
+
+        self.node_of = join_aliases(self.alias_owner, rank)
         self.alias_owner = {}
-        order = sorted(best, key=lambda iri: _as_list(articles[iri])[0] >> _ARTICLE_BITS)
-        for iri in order:
-            owner = best[iri]
-            if _as_list(articles[owner])[0] >> _ARTICLE_BITS < _as_list(articles[iri])[0] >> _ARTICLE_BITS:
-                node = self.node_of.get(owner, owner)
-                self.node_of[iri] = node
         for iri, node in self.node_of.items():
             articles[node] = _prune(_as_list(articles[node]) + _as_list(articles[iri]), _ARTICLE_BITS)
 
