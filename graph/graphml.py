@@ -30,6 +30,8 @@ from typing import Any, Final
 
 import networkx as nx
 
+from .model import attributes, successors
+
 __all__ = ["edge_element", "footer", "header", "node_element"]
 
 _TYPES: Final = {bool: "boolean", int: "long", float: "double", str: "string"}
@@ -91,8 +93,8 @@ def _value(value: Any) -> str:
 
 def header(g: nx.MultiDiGraph) -> str:
     """The start of the document, up to ``<graph>``: the declaration of every attribute key of ``g``."""
-    node_keys = _keys(g._node.values())
-    edge_keys = _keys(data for adj in g._succ.values() for keyed in adj.values() for data in keyed.values())
+    node_keys = _keys(attributes(g).values())
+    edge_keys = _keys(data for adj in successors(g).values() for keyed in adj.values() for data in keyed.values())
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '

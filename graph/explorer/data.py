@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import networkx as nx
 
 from ..errors import OutputError
-from ..model import KnowledgeGraph
+from ..model import KnowledgeGraph, predecessors, successors
 from .memo import positions
 from .style import EDGE_STYLE, STYLE
 from .view import View
@@ -110,7 +110,7 @@ def _page_data(
     """
     g = kg.graph
     index = {node: i for i, node in enumerate(view.nodes)}
-    attributes = g._node
+    attributes = g.nodes  # (a lookup per view node: the public view costs nothing here)
     kinds = {node: str(attributes[node].get("kind", "")) for node in view.nodes}
     hubs = set(view.hubs)
     quiet = view.counts.get("article", 0) > QUIET_ARTICLES
@@ -213,7 +213,7 @@ def _node_item(
         item["n"] = n
         # Big outlets and topics get big labels, readable when the whole picture is shown.
         item["fs"] = min(56, round((12 if kind == "provider" else 20) + 5 * math.sqrt(n)))
-    item.update(_item_text(node, g._node[node], kind))
+    item.update(_item_text(node, g.nodes[node], kind))
     return item
 
 
@@ -259,7 +259,7 @@ def _edge_key_order(key: Any) -> tuple[str, str]:
 def _view_edges(g: nx.MultiDiGraph, nodes: list[str], index: dict[str, int]) -> list[tuple[str, str, Any]]:
     """``(u, v, relation)`` for the edges between the view's nodes, by ``u``'s then ``v``'s place in the
     view, then by key: the same list whatever order the graph's nodes and edges were added in."""
-    succ = g._succ
+    succ = successors(g)
     place = index.get
     found: list[tuple[str, str, Any]] = []
     for u in nodes:
@@ -308,7 +308,7 @@ def _related_count(g: nx.MultiDiGraph, node: str) -> int:
     """The related links of ``node``, in and out: its count in :func:`_related_degrees`, for one node."""
     return sum(
         1
-        for adjacent in (g._succ[node], g._pred[node])
+        for adjacent in (successors(g)[node], predecessors(g)[node])
         for keys in adjacent.values()
         for data in keys.values()
         if data.get("relation") == "related"

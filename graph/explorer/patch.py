@@ -13,7 +13,7 @@ import networkx as nx
 
 from ..blocks import BlockWriter, FileIndex, patch, read_block
 from ..errors import StaleIndex
-from ..model import KnowledgeGraph
+from ..model import KnowledgeGraph, successors
 from .data import _TEXT_FIELDS, _edge_key_order, _item_text, _json
 
 __all__ = ["page_shape", "patch_page", "same_shapes"]
@@ -35,11 +35,11 @@ def page_shape(g: nx.MultiDiGraph, node: str) -> tuple[Any, ...] | None:
     >>> page_shape(g, "a"), page_shape(g, "z")
     (('', None, None, (('t', 'str', 'about', 'about'),)), None)
     """
-    data = g._node.get(node)
-    if data is None:
+    if node not in g:
         return None
+    data = g.nodes[node]
     out = sorted(
-        (v, *_edge_key_order(k), e.get("relation")) for v, keys in g._succ[node].items() for k, e in keys.items()
+        (v, *_edge_key_order(k), e.get("relation")) for v, keys in successors(g)[node].items() for k, e in keys.items()
     )
     return (str(data.get("kind", "")), data.get("heat"), data.get("quality"), tuple(out))
 
@@ -89,7 +89,7 @@ def patch_page(
                     raise StaleIndex(f"{old_path}: an item is not JSON") from exc
                 if not isinstance(item, dict):
                     raise StaleIndex(f"{old_path}: an item is not an object")
-                data = g._node[node]
+                data = g.nodes[node]
                 text = _item_text(node, data, str(data.get("kind", "")))
                 if all(item.get(name) == text.get(name) for name in _TEXT_FIELDS):
                     continue  # a link target of a changed file, itself unchanged

@@ -17,7 +17,7 @@ import networkx as nx
 
 from ..errors import ViewError
 from ..identity import canonical_url, normalize_label
-from ..model import KnowledgeGraph
+from ..model import KnowledgeGraph, attributes, successors
 
 __all__ = ["DEFAULT_MAX_NODES", "HUB_SHARE", "SHOWN_KINDS", "View", "select_view"]
 
@@ -156,15 +156,14 @@ def _story(g: nx.MultiDiGraph, start: str) -> set[str]:
     return seen
 
 
-# The loops below that run once per node or edge of the whole graph read networkx's own dicts
-# (``_node``, ``_succ``: node → attributes, node → successor → key → attributes; the data structure
-# networkx documents for subclasses) rather than its views, which build a view object per lookup and
-# took 5 to 10 times as long on the shared corpus.
+# The loops below that run once per node or edge of the whole graph read networkx's dicts through
+# graph.model.attributes and .successors rather than its views, which build a view object per lookup
+# and took 5 to 10 times as long on the shared corpus.
 
 
 def _kinds(g: nx.MultiDiGraph) -> dict[str, str]:
     """node → its kind (``""`` when it has none), for every node: one walk instead of a lookup per use."""
-    return {node: str(data.get("kind", "")) for node, data in g._node.items()}
+    return {node: str(data.get("kind", "")) for node, data in attributes(g).items()}
 
 
 #: Kinds drawn with an article as its context.
@@ -181,14 +180,14 @@ def _contexts(g: nx.MultiDiGraph, articles: Iterable[str], kinds: dict[str, str]
 
     Sorted, so the page does not depend on the order the edges were added in.
     """
-    succ = g._succ
+    succ = successors(g)
     return {a: sorted([n for n in succ[a] if kinds[n] in _CONTEXT_KINDS]) for a in articles}
 
 
 def _related_degrees(g: nx.MultiDiGraph) -> Counter[str]:
     """node → number of related links (in and out), in one walk over the edges."""
     counts: Counter[str] = Counter()
-    for u, nbrs in g._succ.items():
+    for u, nbrs in successors(g).items():
         for v, keys in nbrs.items():
             for data in keys.values():
                 if data.get("relation") == "related":
@@ -380,7 +379,7 @@ def _pick(
     """
     articles = choice.articles
     related = _related_degrees(g)
-    data = g._node
+    data = attributes(g)
     distance = choice.distance
 
     def rank(node: str) -> tuple[int, int, float, str]:

@@ -17,7 +17,7 @@ from ..blocks import BlockWriter, FileIndex
 from ..graphml import edge_element, node_element
 from ..graphml import footer as graphml_footer
 from ..graphml import header as graphml_header
-from ..model import KnowledgeGraph, to_jsonable
+from ..model import KnowledgeGraph, successors, to_jsonable
 from .base import BlockOutput, Family, Job
 
 __all__ = ["NODES", "GraphML", "NodeLink", "NodeOutput", "NodesFamily"]
@@ -26,7 +26,7 @@ _dumps: Final = json.JSONEncoder(ensure_ascii=False, default=to_jsonable, separa
 
 
 def _out_edges(g: nx.MultiDiGraph, node: str) -> list[tuple[str, str, dict[str, object]]]:
-    return sorted((v, key, data) for v, keyed in g._succ[node].items() for key, data in keyed.items())
+    return sorted((v, key, data) for v, keyed in successors(g)[node].items() for key, data in keyed.items())
 
 
 class NodeOutput(BlockOutput):

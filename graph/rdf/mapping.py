@@ -26,7 +26,7 @@ import networkx as nx
 import pyoxigraph as ox
 
 from ..identity import ID
-from ..model import KnowledgeGraph, to_jsonable
+from ..model import KnowledgeGraph, successors, to_jsonable
 from .vocab import (
     ATTRIBUTES,
     ATTRS,
@@ -266,9 +266,9 @@ def _unmapped(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 
 def _edge_triples(g: nx.MultiDiGraph, node: str) -> Iterator[Triple]:
     """The triples of the out-edges of ``node``; ``ValueError`` for a relation the mapping does not know."""
-    for v, keyed in g._succ[node].items():
+    for v, keyed in successors(g)[node].items():
         for key, edge in keyed.items():
-            relation = edge.get("relation", key)
+            relation: Any = edge.get("relation", key)
             predicate = PREDICATES.get(relation)
             if predicate is None:
                 raise ValueError(
