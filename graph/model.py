@@ -78,7 +78,19 @@ __all__ = [
     "to_jsonable",
 ]
 
-KINDS: Final = ("article", "provider", "website", "topic", "tag", "image", "person", "organization")
+KINDS: Final = (
+    "article",
+    "provider",
+    "website",
+    "topic",
+    "tag",
+    "image",
+    "person",
+    "organization",
+    "story",
+    "inference",
+    "activity",
+)
 RELATIONS: Final = (
     "published_by",
     "about",
@@ -89,6 +101,10 @@ RELATIONS: Final = (
     "website",
     "logo",
     "parent_organization",
+    "part_of",
+    "inferred_related",
+    "copy_of",
+    "first_outlet",
 )
 
 #: node → successor → edge key → edge attributes (read only).

@@ -26,12 +26,26 @@ from tests.conftest import item_text
 TEXT_OUTPUTS = ("graph.nt", "graph.ttl", "graph.jsonld", "graph.json", "graph.graphml", "graph.html")
 URLS = [f"https://site{i % 6}.com/story/{i}" for i in range(40)]
 IMAGES = [f"https://img{i % 3}.com/p/{i}.jpg" for i in range(8)]
+TITLE_WORDS = [
+    "oregon",
+    "thailand",
+    "reports",
+    "cases",
+    "deaths",
+    "vaccine",
+    "trial",
+    "moderna",
+    "lockdown",
+    "eased",
+    "schools",
+]
 OUTLETS = [("Outlet A", "site0.com"), ("Outlet B", "site1.com"), ("Outlet A", "site2.com"), ("Wire", None)]
 
 
 def _meta(rng: random.Random, i: int) -> dict[str, Any]:
     url = rng.choice(URLS)
-    meta: dict[str, Any] = {"title": f"Item {i} {rng.randint(0, 9)}", "webUrl": url}
+    words = " ".join(rng.sample(TITLE_WORDS, 3))  # shared words: stories and copies form (build --stories)
+    meta: dict[str, Any] = {"title": f"{words} {rng.randint(10, 12)}", "webUrl": url}
     if rng.random() < 0.4:
         meta["ampWebUrl"] = rng.choice([url + "?amp", rng.choice(URLS)])
     if rng.random() < 0.3:
@@ -133,7 +147,8 @@ def _same_outputs(a: Path, b: Path) -> None:
 
 
 @pytest.mark.slow
-def test_random_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stories", [False, True], ids=["plain", "stories"])
+def test_random_edits_rebuild_like_a_clean_build(tmp_path: Path, stories: bool) -> None:
     rng = random.Random(2026)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -141,13 +156,13 @@ def test_random_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
     for name, meta in metas.items():
         _write(corpus / name, meta)
     out, clean = tmp_path / "out", tmp_path / "clean"
-    build_into([corpus], out, jobs=2)
+    build_into([corpus], out, jobs=2, stories=stories)
     patched_steps = page_steps = 0
     for step in range(40):
         done = [_edit(rng, corpus, metas, step) for _ in range(rng.randint(1, 3))]
-        kg, written = build_into([corpus], out, jobs=2)
+        kg, written = build_into([corpus], out, jobs=2, stories=stories)
         shutil.rmtree(clean, ignore_errors=True)
-        build_into([corpus], clean, jobs=1, cache=False)
+        build_into([corpus], clean, jobs=1, cache=False, stories=stories)
         try:
             _same_outputs(out, clean)
         except AssertionError as exc:
@@ -157,7 +172,11 @@ def test_random_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
         page_steps += "graph.html" in written.patched
         assert kg.report.files.cached >= len(metas) - 3
     assert patched_steps >= 35  # the rebuilds did patch, not write everything
-    assert 3 <= page_steps < 40  # the page too, when only text changed; whole when its structure did
+    assert page_steps < 40  # the page is drawn whole when its structure changed
+    if stories:
+        assert kg.report.nodes.get("story", 0) >= 3 and kg.report.edges.get("inferred_related", 0) >= 1
+    else:
+        assert page_steps >= 3  # and patched when only text changed
 
 
 def test_rebuild_of_an_unchanged_corpus_reads_nothing(write_item: Any, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from graph.sparql.library import library
 FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
 A = "https://alpha.example/"
 C = "https://cbslocal.com/"
+ID = "https://w3id.org/newsgraph/id/"
 
 #: name → (expected number of rows, expected first rows as tuples of Python values)
 EXPECTED: dict[str, tuple[int, list[tuple[Any, ...]]]] = {
@@ -36,6 +37,9 @@ EXPECTED: dict[str, tuple[int, list[tuple[Any, ...]]]] = {
     "syndicated-headlines": (1, [("Lockdown begins", 2, "Alpha News | CBS New York")]),
     "shared-images": (1, [("https://img.example/1.jpg", 2, 1)]),
     "story": (6, [(A + "a1", C + "a2")]),
+    "story-members": (3, [(A + "a1", ID + "story-1"), (C + "a2", ID + "story-1"), (C + "a5", ID + "story-1")]),
+    "inferred-links": (1, [(C + "a3", A + "a4", 0.512, "text")]),
+    "syndicated": (1, [(C + "a5", A + "a1")]),
 }
 
 
@@ -45,7 +49,7 @@ def corpus_out(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     import graph
 
     out = tmp_path_factory.mktemp("corpus-out")
-    graph.write_outputs(graph.build([corpus_dir]), out, names=["graph.json", "report.json", "store"])
+    graph.write_outputs(graph.build([corpus_dir], stories=True), out, names=["graph.json", "report.json", "store"])
     return out
 
 

@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from .. import __version__
-from ..errors import NewsgraphError
+from ..errors import NewsgraphError, OptionError
 from ..model import BuildReport, KnowledgeGraph
 from .display import Bar, err_console, out_console, plural, strict_failed, summary
 
@@ -102,6 +102,16 @@ def build(
     partition_size: Annotated[
         int, typer.Option("--partition-size", min=1, help="Files per partition with --stream.")
     ] = 10_000,
+    stories: Annotated[
+        bool,
+        typer.Option(
+            "--stories",
+            help="Also find stories (articles covering one event, from text, time, places and related links), "
+            "inferred links and syndicated copies, marked as inferred (see `newsgraph query story-members`). "
+            "Not with --stream: stories compare articles across the whole corpus, which --stream never holds; "
+            "build without --stream on a machine with the memory for it.",
+        ),
+    ] = False,
 ) -> None:
     """Build the graph from SOURCES and write it to OUT.
 
@@ -112,6 +122,8 @@ def build(
     """
     started = time.perf_counter()
     if stream:
+        if stories:
+            _fail(OptionError("--stories cannot be used with --stream: stories need the whole graph in memory"))
         _stream_build(sources, out, strict, jobs, quiet, partition_size, started)
         return
     from ..pipeline import build_into
@@ -121,7 +133,7 @@ def build(
     gc.disable()
     try:
         with Bar(enabled=not quiet and err_console.is_terminal) as bar:
-            kg, _ = build_into(sources, out, jobs=jobs, progress=bar, cache=cache, scheduler=scheduler)
+            kg, _ = build_into(sources, out, jobs=jobs, progress=bar, cache=cache, scheduler=scheduler, stories=stories)
     except NewsgraphError as exc:
         _fail(exc)
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 
+from ..enrich import enrich
 from ..merge import merge
 from ..model import BuildReport, FileCounts, KnowledgeGraph
 from ..read import MAX_FILE_BYTES, source_labels
@@ -28,13 +29,15 @@ def build(
     max_file_bytes: int = MAX_FILE_BYTES,
     cache: str | os.PathLike[str] | None = None,
     scheduler: str | None = None,
+    stories: bool = False,
 ) -> KnowledgeGraph:
     """Read every news file under ``sources`` and merge them into one graph.
 
     ``cache`` is a file where parsed files are kept between builds (files
     whose bytes are unchanged are not parsed again); ``scheduler`` the address
     of a Dask scheduler (``tcp://host:8786``) to parse on a cluster. The result
-    is the same whichever way the files were read. Raises
+    is the same whichever way the files were read. ``stories``: also find
+    stories, inferred links and syndicated copies (:mod:`graph.enrich`). Raises
     :class:`~graph.errors.SourceError` when ``sources`` hold no news file at
     all; anything wrong inside a file is a diagnostic in the report.
     """
@@ -53,7 +56,7 @@ def build(
         labels=source_labels(sources, files),
     )
     read_done = time.perf_counter()
-    kg = assemble(results, problems, timings={"find": found - started, "read": read_done - found})
+    kg = assemble(results, problems, timings={"find": found - started, "read": read_done - found}, stories=stories)
     if read_cache is not None:
         kg.report.files.cached = read_cache.hits
     return kg
@@ -63,8 +66,9 @@ def assemble(
     results: Sequence[FileResult],
     problems: Sequence[Diagnostic] = (),
     timings: dict[str, float] | None = None,
+    stories: bool = False,
 ) -> KnowledgeGraph:
-    """Merge read results (in path order) into a :class:`KnowledgeGraph` with its report."""
+    """Merge read results (in path order) into a :class:`KnowledgeGraph` with its report (and its stories)."""
     started = time.perf_counter()
     report = BuildReport(files=FileCounts(seen=len(results)))
     report.diagnostics.extend(problems)
@@ -74,7 +78,11 @@ def assemble(
         if result.article is not None:
             articles.append(result.article)
     graph = merge(articles, report.diagnostics)
-    report.count(graph)
     report.timings.update(timings or {})
     report.timings["merge"] = time.perf_counter() - started
+    if stories:
+        began = time.perf_counter()
+        enrich(graph)
+        report.timings["stories"] = time.perf_counter() - began
+    report.count(graph)
     return KnowledgeGraph(graph, report)

@@ -42,12 +42,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import networkx as nx
 
+from ..enrich import ACTIVITY, enrich, snapshot
+from ..enrich import KINDS as ENRICHED
 from ..errors import OutputError
-from ..model import KnowledgeGraph
+from ..explorer import page_shape
+from ..model import KnowledgeGraph, attributes
 from ..outputs import Previous, Written, write_build
 from ..read import MAX_FILE_BYTES, digest, load_bytes, source_labels
 from ..records import Diagnostic, FileResult
@@ -74,11 +77,14 @@ def build_into(
     max_file_bytes: int = MAX_FILE_BYTES,
     scheduler: str | None = None,
     cache: bool = True,
+    stories: bool = False,
 ) -> tuple[KnowledgeGraph, Written]:
     """Build the graph of ``sources`` and write every output into ``out``, reusing the last build there.
 
     With ``cache`` false, everything is read and written afresh and no state
-    is kept. Raises :class:`~graph.errors.SourceError` when ``sources`` hold
+    is kept. ``stories``: also find stories, inferred links and syndicated
+    copies (:mod:`graph.enrich`), found again over the whole graph on every
+    rebuild. Raises :class:`~graph.errors.SourceError` when ``sources`` hold
     no news file, :class:`~graph.errors.OutputError` when ``out`` cannot be
     written (the previous outputs stay whole).
     """
@@ -94,7 +100,7 @@ def build_into(
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     with staging:
         return _build_staged(
-            names, labels, problems, target, staging, started, jobs, progress, max_file_bytes, scheduler, cache
+            names, labels, problems, target, staging, started, jobs, progress, max_file_bytes, scheduler, cache, stories
         )
 
 
@@ -110,6 +116,7 @@ def _build_staged(
     max_file_bytes: int,
     scheduler: str | None,
     cache: bool,
+    stories: bool,
 ) -> tuple[KnowledgeGraph, Written]:
     """:func:`build_into` with the build's staging folder (every temporary file of the build goes there).
 
@@ -121,7 +128,12 @@ def _build_staged(
     store = Store(target, staging.path)
     state, graph, blobs = _open_previous(store, staging.path, cache)
     scan = _scan(names, state, blobs, scheduler, max_file_bytes)
-    incremental = state is not None and graph is not None and len(scan.changed) <= FULL_MERGE_SHARE * max(len(names), 1)
+    incremental = (
+        state is not None
+        and graph is not None
+        and (ACTIVITY in graph) == stories  # built with stories, or without, as this build
+        and len(scan.changed) <= FULL_MERGE_SHARE * max(len(names), 1)
+    )
     parse = _ParseArgs(labels, jobs, progress, max_file_bytes, scheduler)
     results, rows = _parse_changed(scan, parse, blobs, plain=incremental or not cache, summarise=cache)
     if cache:
@@ -132,13 +144,18 @@ def _build_staged(
     previous: Previous | None = None
     if incremental:
         assert state is not None and graph is not None
+        before = _before_enrich(graph) if stories else None  # before the merge changes what it saw
         kg, keys, shapes = update_graph(state, new_state, graph, scan.changed, results, blobs, problems)
         kg.report.timings.update(timings)
         kg.report.timings["merge"] = time.perf_counter() - read_done
+        if before is not None:
+            began = time.perf_counter()
+            _enrich_again(kg, keys, shapes, before)
+            kg.report.timings["stories"] = time.perf_counter() - began
         previous = Previous(target, keys, dict(state.indexes), shapes=shapes)
     else:
         ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
-        kg = assemble(ordered, problems, timings=timings)
+        kg = assemble(ordered, problems, timings=timings, stories=stories)
         del ordered
     kg.report.files.cached = len(names) - len(results)  # results: the files read this time
     del results, scan  # the graph holds what the outputs need: free the parses before writing
@@ -160,6 +177,30 @@ def _build_staged(
         if new_state.log_id:
             store.save("state.pickle", new_state.to_plain())
     return kg, written
+
+
+_Before = tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...] | None]]
+
+
+def _before_enrich(g: nx.MultiDiGraph) -> _Before:
+    """What the last build's stories decided (:func:`~graph.enrich.snapshot`) and the page shapes of the nodes."""
+    shapes = {n: page_shape(g, n) for n, d in attributes(g).items() if d.get("kind") in ("article", *ENRICHED)}
+    return snapshot(g), shapes
+
+
+def _enrich_again(
+    kg: KnowledgeGraph, keys: set[str], shapes: dict[str, tuple[Any, ...] | None], before: _Before
+) -> None:
+    """Find the stories again; add the nodes that changed since the last build to ``keys`` (and their
+    page shape then to ``shapes``). A node the merge removed takes its inferred edges with it: the
+    comparison is with the graph before the merge, so the articles that pointed at it are rewritten."""
+    g = kg.graph
+    decided, old_shapes = before
+    for node in enrich(g, before=decided):
+        keys.add(node)
+        if node not in shapes:
+            shapes[node] = old_shapes.get(node)
+    kg.report.count(g)
 
 
 def _open_previous(store: Store, staging: Path, cache: bool) -> tuple[State | None, nx.MultiDiGraph | None, Blobs]:

@@ -16,6 +16,7 @@ an IRI that a strict parser (pyoxigraph's) would refuse.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -33,6 +34,7 @@ from .vocab import (
     BOOL,
     CLASSES,
     DATE,
+    DECIMAL,
     GENRE_CLASSES,
     INT,
     IRI,
@@ -54,6 +56,7 @@ from .vocab import (
     TOPICS,
     XSD_BOOLEAN,
     XSD_DATETIME,
+    XSD_DECIMAL,
     XSD_INTEGER,
     XSD_STRING,
     Triple,
@@ -88,6 +91,8 @@ def _fits(value: Any, vtype: str) -> bool:
         return isinstance(value, str)
     if vtype == INT:
         return isinstance(value, int) and not isinstance(value, bool)
+    if vtype == DECIMAL:
+        return isinstance(value, float) and math.isfinite(value)
     if vtype == BOOL:
         return isinstance(value, bool)
     if vtype == DATE:
@@ -104,6 +109,8 @@ def _objects(value: Any, vtype: str) -> Iterator[tuple[str, str]]:
         yield value, XSD_STRING
     elif vtype == INT:
         yield str(value), XSD_INTEGER
+    elif vtype == DECIMAL:
+        yield f"{value:.3f}", XSD_DECIMAL
     elif vtype == BOOL:
         yield ("true" if value else "false"), XSD_BOOLEAN
     elif vtype == DATE:

@@ -35,6 +35,7 @@ from .vocab import (
     BOOL,
     BY_PREDICATE,
     DATE,
+    DECIMAL,
     EDGE_OF,
     FORMATS,
     INT,
@@ -152,6 +153,8 @@ def _node_data(
 def _value(obj: str, vtype: str) -> Any:
     if vtype == INT:
         return int(obj)
+    if vtype == DECIMAL:
+        return float(obj)
     if vtype == BOOL:
         return obj in ("true", "1")
     if vtype == DATE:

@@ -75,6 +75,7 @@ XSD_STRING: Final = XSD + "string"
 XSD_INTEGER: Final = XSD + "integer"
 XSD_BOOLEAN: Final = XSD + "boolean"
 XSD_DATETIME: Final = XSD + "dateTime"
+XSD_DECIMAL: Final = XSD + "decimal"
 RDF_JSON: Final = RDF_NS + "JSON"
 #: The "datatype" of an IRI object in a :data:`Triple`.
 IRI: Final = ""
@@ -98,6 +99,9 @@ CLASSES: Final = {
     "image": SCHEMA + "ImageObject",
     "person": SCHEMA + "Person",
     "organization": SCHEMA + "Organization",
+    "story": NG + "Story",
+    "inference": NG + "InferredLink",
+    "activity": PROV + "Activity",
 }
 #: class → kind, for the classes that name one kind (a ``skos:Concept`` is a topic or a tag by its scheme).
 KIND_OF_CLASS: Final = {c: k for k, c in CLASSES.items() if k not in ("topic", "tag")}
@@ -115,6 +119,7 @@ GENRE_CLASSES: Final = {
 # The value types of the attribute table: what a node attribute holds and how it becomes objects.
 STR: Final = "str"  # text: an xsd:string literal
 INT: Final = "int"  # xsd:integer
+DECIMAL: Final = "decimal"  # a float: xsd:decimal with three decimals
 BOOL: Final = "bool"  # xsd:boolean
 DATE: Final = "date"  # a datetime: xsd:dateTime
 JSON_VALUE: Final = "json"  # anything JSON can hold: an rdf:JSON literal
@@ -156,6 +161,22 @@ ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
     ],
     "person": [("name", SCHEMA + "name", STR)],
     "organization": [("name", SCHEMA + "name", STR)],
+    "story": [
+        ("size", NG + "size", INT),
+        ("outlets", NG + "outletCount", INT),
+        ("first_published", NG + "firstPublished", DATE),
+        ("last_published", NG + "lastPublished", DATE),
+        ("generated_by", PROV + "wasGeneratedBy", IRI_VALUE),
+    ],
+    "inference": [
+        ("subject", RDF_NS + "subject", IRI_VALUE),
+        ("predicate", RDF_NS + "predicate", IRI_VALUE),
+        ("object", RDF_NS + "object", IRI_VALUE),
+        ("score", NG + "score", DECIMAL),
+        ("method", NG + "method", STR),
+        ("generated_by", PROV + "wasGeneratedBy", IRI_VALUE),
+    ],
+    "activity": [("method", NG + "method", STR), ("parameters", NG + "parameters", JSON_VALUE)],
 }
 #: kind → predicate → (attribute, value type): :data:`ATTRS` read backwards.
 BY_PREDICATE: Final = {kind: {p: (a, t) for a, p, t in attrs} for kind, attrs in ATTRS.items()}
@@ -173,6 +194,10 @@ PREDICATES: Final = {
     "website": NG + "website",
     "logo": SCHEMA + "logo",
     "parent_organization": SCHEMA + "parentOrganization",
+    "part_of": SCHEMA + "isPartOf",
+    "inferred_related": NG + "inferredRelation",
+    "copy_of": NG + "copyOf",
+    "first_outlet": NG + "firstOutlet",
 }
 #: (subject kind, predicate) → relation.
 EDGE_OF: Final = {(k, p): r for r, p in PREDICATES.items() for k in ATTRS}

@@ -1,0 +1,309 @@
+"""Stories from evidence: which articles cover one event, which pairs nobody linked, which are copies.
+
+The evidence for two articles being one story (:func:`detect`):
+
+- text: the cosine of their TF-IDF vectors over headline and excerpt (:mod:`.text`);
+- a publisher's ``related`` link between them (a bonus, not proof: those lists chain templates);
+- time: published more than ``window`` days apart, they are not compared;
+- places: when both headlines name places and none of one's is, contains or lies in one of the
+  other's ("Oregon reports..." and "Thailand reports..."), they are different events.
+
+A pair whose evidence reaches ``link`` joins the story graph; each connected part of it is split
+by Louvain community detection (networkx, seeded: the same input gives the same stories), so a
+chain of different events falls apart where it is weakest. Near-identical pairs (cosine at least
+``copy``) are syndicated copies of the earliest of them.
+
+>>> from datetime import datetime, UTC
+>>> t = datetime(2020, 5, 6, tzinfo=UTC)
+>>> arts = [Article("a", "Singapore confirms 788 new coronavirus cases", "", t, "o1", frozenset({"SG"})),
+...         Article("b", "Singapore's health ministry confirms 788 new cases", "", t, "o2", frozenset({"SG"})),
+...         Article("c", "Thailand reports 3 new coronavirus cases", "", t, "o3", frozenset({"TH"}))]
+>>> found = detect(arts, related=[("a", "c")])
+>>> found.stories
+[['a', 'b']]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Final
+
+import networkx as nx
+
+from .text import Vector, candidate_pairs, cosine, tfidf, tokens
+
+__all__ = ["Article", "Detected", "Options", "Pair", "counts", "detect", "story_key"]
+
+_EPOCH_DAY: Final = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The parameters of story detection (recorded with every inferred fact, in its PROV activity)."""
+
+    #: A word used by more articles than this within the window makes no candidate pairs.
+    cap: int = 40
+    #: Days apart beyond which two articles are not compared.
+    window: int = 3
+    #: The share of the cosine rare words must make for a pair to be compared.
+    floor: float = 0.08
+    #: Evidence that makes two articles one story.
+    link: float = 0.3
+    #: What a publisher's related link adds to the evidence.
+    asserted_bonus: float = 0.15
+    #: Cosine from which two articles are copies (syndication).
+    copy: float = 0.9
+    #: Share of the evidence lost per day apart (after the first): daily reports of one place differ by day.
+    decay: float = 0.3
+    #: Headlines that both give counts and share none report different figures (different days, places).
+    numbers: bool = True
+    #: Leiden's CPM resolution: the mean evidence a story's members need between them; and its seed.
+    resolution: float = 0.2
+    seed: int = 0
+
+    def parameters(self) -> dict[str, float | int]:
+        """The options as a dict (for PROV)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What story detection knows of an article."""
+
+    iri: str
+    title: str
+    excerpt: str
+    published: datetime | None
+    outlet: str | None
+    #: Codes of the places its headline names (``US-OR``, ``TH``).
+    places: frozenset[str] = frozenset()
+    #: The counts its headline gives (:func:`counts`).
+    counts: frozenset[float] = field(default=frozenset(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two articles (``a < b``) and the evidence that they are one story."""
+
+    a: str
+    b: str
+    cosine: float
+    asserted: bool
+    score: float
+
+
+@dataclass(slots=True)
+class Detected:
+    """What :func:`detect` found."""
+
+    #: Stories of two or more articles: member IRIs, sorted; stories sorted by their first member.
+    stories: list[list[str]] = field(default_factory=list)
+    #: Pairs in one story that no publisher linked, with their evidence.
+    inferred: list[Pair] = field(default_factory=list)
+    #: ``(copy, original)``: near-identical to an earlier article.
+    copies: list[tuple[str, str, float]] = field(default_factory=list)
+    #: Every pair compared, with its evidence (for evaluation and notebooks).
+    pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)
+    #: Pairs a place or count conflict kept apart.
+    vetoed: set[tuple[str, str]] = field(default_factory=set)
+    #: article → its summed cosine to the other members of its story.
+    strength: dict[str, float] = field(default_factory=dict)
+
+
+def _day(when: datetime | None) -> int | None:
+    return None if when is None else int(when.timestamp()) // _EPOCH_DAY
+
+
+def _compatible(a: frozenset[str], b: frozenset[str]) -> bool:
+    """True unless both name places and no place of one is, contains or lies in one of the other's.
+
+    >>> _compatible(frozenset({"US-OR"}), frozenset({"US"})), _compatible(frozenset({"US-OR"}), frozenset({"TH"}))
+    (True, False)
+    """
+    if not a or not b:
+        return True
+    for p in a:
+        for q in b:
+            if p == q or q.startswith(p + "-") or p.startswith(q + "-"):
+                return True
+    return False
+
+
+def detect(
+    articles: Sequence[Article], related: Iterable[tuple[str, str]] = (), options: Options | None = None
+) -> Detected:
+    """Stories, inferred links and copies among ``articles``; ``related``: the publishers' links."""
+    opt = options or Options()
+    by_iri = {a.iri: a for a in articles}
+    docs = {a.iri: tokens(f"{a.title}\n{a.excerpt}") for a in articles}
+    vectors = tfidf({k: v for k, v in docs.items() if v})
+    asserted = {(min(u, v), max(u, v)) for u, v in related if u != v and u in vectors and v in vectors}
+    days = {k: _day(by_iri[k].published) for k in vectors}
+    found = Detected()
+    for a, b in sorted(candidate_pairs(vectors, days, opt.cap, opt.window, opt.floor) | asserted):
+        pair = _evidence(by_iri[a], by_iri[b], vectors, (a, b) in asserted, opt, found)
+        if pair is not None:
+            found.pairs[(a, b)] = pair
+    story_graph = nx.Graph()
+    for (a, b), pair in found.pairs.items():
+        if pair.score >= opt.link:
+            story_graph.add_edge(a, b, weight=pair.score)
+    found.stories = _split(story_graph, opt)
+    story_of = {m: i for i, members in enumerate(found.stories) for m in members}
+    strength: dict[str, float] = defaultdict(float)
+    for (a, b), pair in found.pairs.items():
+        if story_of.get(a, -1) == story_of.get(b, -2):
+            strength[a] += pair.cosine
+            strength[b] += pair.cosine
+            if not pair.asserted and pair.score >= opt.link:
+                found.inferred.append(pair)
+    found.strength = dict(strength)
+    found.copies = _copies(found.pairs, by_iri, opt)
+    return found
+
+
+def _evidence(
+    a: Article, b: Article, vectors: dict[str, Vector], asserted: bool, opt: Options, found: Detected
+) -> Pair | None:
+    apart = 0.0
+    if a.published is not None and b.published is not None:
+        apart = abs((a.published - b.published).total_seconds()) / _EPOCH_DAY
+        if apart > opt.window:
+            return None
+    if not _compatible(a.places, b.places) or (opt.numbers and not _agree(a.counts, b.counts)):
+        found.vetoed.add((a.iri, b.iri))
+        return None
+    cos = round(cosine(vectors[a.iri], vectors[b.iri]), 3)
+    score = (cos + (opt.asserted_bonus if asserted else 0.0)) * (1.0 - opt.decay * max(0.0, apart - 1.0))
+    return Pair(a.iri, b.iri, cos, asserted, round(score, 3))
+
+
+def _agree(a: frozenset[float], b: frozenset[float]) -> bool:
+    """False when both headlines give counts and none of one is within 2% of one of the other's.
+
+    >>> _agree(frozenset({4200.0, 250.0}), frozenset({253.0, 4201.0})), _agree(frozenset({12.0}), frozenset({3.0}))
+    (True, False)
+    """
+    if not a or not b:
+        return True
+    return any(abs(x - y) <= 0.02 * max(x, y) for x in a for y in b)
+
+
+_NUMBER: Final = re.compile(r"(?<![\w.,-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w-]*[a-z])")
+
+
+def counts(title: str) -> frozenset[float]:
+    """The counts a headline gives: its numbers, separators dropped, years (1900-2099) and parts of names aside.
+
+    >>> sorted(counts("TDH reports 239 deaths, 13,938 COVID-19 cases in 2020; 4 more, $502.5M"))
+    [4.0, 239.0, 502.5, 13938.0]
+    """
+    out = set()
+    for text in _NUMBER.findall(title):
+        plain = text.replace(",", "")
+        if not (len(plain) == 4 and "1900" <= plain <= "2099"):
+            out.add(float(plain))
+    return frozenset(out)
+
+
+def _split(story_graph: nx.Graph, opt: Options) -> list[list[str]]:
+    """The stories: each connected part of ``story_graph``, split by Leiden (CPM) when it has three or more.
+
+    The constant Potts model keeps a group together only while its members are, on average, linked
+    by evidence of at least ``resolution``: a chain of different events (linked only end to end)
+    falls apart, a story covered by many outlets (linked all across) stays whole.
+    """
+    stories: list[list[str]] = []
+    for part in nx.connected_components(story_graph):
+        if len(part) < 3:
+            stories.append(sorted(part))
+            continue
+        nodes = sorted(part)
+        for community in _leiden(story_graph.subgraph(nodes), nodes, opt):
+            if len(community) >= 2:
+                stories.append(sorted(community))
+    stories.sort()
+    return stories
+
+
+def _leiden(sub: nx.Graph, nodes: list[str], opt: Options) -> list[list[str]]:
+    """Leiden communities (CPM) of ``sub``, deterministic: igraph draws from a generator seeded by ``opt.seed``."""
+    import random
+
+    import igraph
+
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = sorted(
+        (index[u], index[v], w) if index[u] < index[v] else (index[v], index[u], w)
+        for u, v, w in sub.edges(data="weight")
+    )
+    ig = igraph.Graph(n=len(nodes), edges=[(u, v) for u, v, _ in edges])
+    igraph.set_random_number_generator(random.Random(opt.seed))
+    try:
+        parts = ig.community_leiden(
+            objective_function="CPM", weights=[w for _, _, w in edges], resolution=opt.resolution, n_iterations=-1
+        )
+    finally:
+        igraph.set_random_number_generator(random)
+    return [[nodes[i] for i in members] for members in parts]
+
+
+def _copies(
+    pairs: dict[tuple[str, str], Pair], by_iri: dict[str, Article], opt: Options
+) -> list[tuple[str, str, float]]:
+    """``(copy, original, cosine)``: each group of near-identical articles, every one a copy of its earliest."""
+    near = nx.Graph()
+    for (a, b), pair in pairs.items():
+        if pair.cosine >= opt.copy:
+            near.add_edge(a, b, cosine=pair.cosine)
+    out: list[tuple[str, str, float]] = []
+    for group in nx.connected_components(near):
+        original = min(group, key=lambda k: _first(by_iri[k]))
+        for member in sorted(group - {original}):
+            cos = near.edges[member, original]["cosine"] if near.has_edge(member, original) else None
+            if cos is None:  # a copy of a copy: the evidence is the path's weakest pair
+                path = nx.shortest_path(near, member, original)
+                cos = min(near.edges[u, v]["cosine"] for u, v in itertools.pairwise(path))
+            out.append((member, original, cos))
+    out.sort()
+    return out
+
+
+def _first(a: Article) -> tuple[int, float, str]:
+    """Sort key: the earliest published first (undated last), then by IRI."""
+    return (0, a.published.timestamp(), a.iri) if a.published is not None else (1, 0.0, a.iri)
+
+
+def story_key(members: Iterable[Article]) -> str:
+    """A story's stable key: a digest of its founding article (the earliest, then by IRI).
+
+    It stays the same when later coverage joins or unrelated files change.
+
+    >>> story_key([Article("https://a/1", "", "", None, None)])
+    '6ab528bb9ae6516f'
+    """
+    founder = min(members, key=_first)
+    return hashlib.blake2b(founder.iri.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def representative(members: Sequence[str], strength: Mapping[str, float], title: Callable[[str], str]) -> str:
+    """The member whose headline best represents the story: the most similar to the others, then the first IRI.
+
+    ``strength``: each article's summed cosine to the members of its story (:attr:`Detected.strength`).
+    """
+    with_title = [m for m in members if title(m)] or list(members)
+    return min(with_title, key=lambda m: (-round(strength.get(m, 0.0), 6), m))
+
+
+def group_by(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """``{key: [values]}`` of ``(key, value)`` pairs, values in order."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for k, v in items:
+        out[k].append(v)
+    return out

@@ -1,0 +1,186 @@
+"""Stories, inferred links and syndicated copies (graph.enrich): unit cases, the corpus, the RDF."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+import graph
+from graph.cli import app
+from graph.enrich import ACTIVITY, enrich
+from graph.enrich.stories import Article, detect, story_key
+from graph.enrich.text import candidate_pairs, cosine, tfidf, tokens
+from graph.rdf.reading import read_rdf
+
+PAIRS = Path(__file__).parent / "data" / "story_pairs.csv"
+T0 = datetime(2020, 5, 6, 8, tzinfo=UTC)
+
+
+def _art(iri: str, title: str, hours: float = 0, outlet: str = "o", places: frozenset[str] = frozenset()) -> Article:
+    from graph.enrich.stories import counts
+
+    return Article(iri, title, "", T0 + timedelta(hours=hours), outlet, places, counts(title))
+
+
+def test_a_chain_of_template_headlines_is_split_into_one_story_per_event() -> None:
+    arts = [
+        _art("or1", "Oregon reports 70 new coronavirus cases, two deaths", 0, "o1", frozenset({"US-OR"})),
+        _art("or2", "Oregon Health Authority reports 70 new coronavirus cases", 2, "o2", frozenset({"US-OR"})),
+        _art("th1", "Thailand reports three new coronavirus cases", 1, "o3", frozenset({"TH"})),
+        _art("th2", "Thailand reports three new coronavirus cases, no deaths", 3, "o4", frozenset({"TH"})),
+        _art("sg1", "Singapore confirms 788 new coronavirus cases", 1, "o5", frozenset({"SG"})),
+        _art("sg2", "Singapore's health ministry confirms 788 new coronavirus cases", 5, "o6", frozenset({"SG"})),
+    ]
+    chain = [("or1", "th1"), ("th1", "sg1"), ("sg1", "or2"), ("or2", "th2"), ("th2", "sg2")]  # a publisher's chain
+    found = detect(arts, chain)
+    assert found.stories == [["or1", "or2"], ["sg1", "sg2"], ["th1", "th2"]]
+    assert {(p.a, p.b) for p in found.inferred} == {("or1", "or2"), ("sg1", "sg2"), ("th1", "th2")}
+    assert ("or1", "th1") in found.vetoed  # the places in the headlines disagree
+
+
+def test_reports_of_different_figures_are_different_stories() -> None:
+    arts = [_art("a", "Nebraska reports 12 more deaths"), _art("b", "Nebraska reports 3 more deaths", 20)]
+    assert detect(arts, [("a", "b")]).stories == []
+
+
+def test_copies_point_at_the_earliest_and_need_near_identical_text() -> None:
+    wire = "Japan approves remdesivir to treat coronavirus patients"
+    arts = [_art("late", wire, 5, "o2"), _art("first", wire, 0, "o1"), _art("later", wire.title() + "!", 9, "o3")]
+    arts.append(_art("other", "Japan extends its state of emergency to the end of May", 1))
+    found = detect(arts)
+    assert [(c, o) for c, o, _ in found.copies] == [("late", "first"), ("later", "first")]
+    assert found.stories == [["first", "late", "later"]]
+
+
+def test_an_article_without_text_takes_no_part() -> None:
+    arts = [_art("a", "Moderna gets approval for a larger vaccine trial"), _art("b", ""), _art("c", "Moderna trial")]
+    found = detect(arts, [("a", "b")])
+    assert all("b" not in members for members in found.stories)
+
+
+def test_a_story_key_depends_on_its_founding_article_only() -> None:
+    a, b, c = _art("https://x/1", "one", 0), _art("https://x/2", "two", 3), _art("https://x/0", "zero", 9)
+    assert story_key([a, b]) == story_key([b, a]) == story_key([a, b, c])  # later coverage joins, same key
+    assert story_key([b, c]) != story_key([a, b])
+
+
+def test_candidates_skip_common_words_and_distant_days() -> None:
+    # d2j and d2j+1 share a word on one day; di and di+30 share one 30 days apart; all share common words
+    docs = {f"d{i}": tokens(f"common words here near{i // 2} far{i % 30}") for i in range(60)}
+    days = {f"d{i}": i // 10 * 10 for i in range(60)}  # ten a day, every tenth day
+    pairs = candidate_pairs(tfidf(docs), days, cap=5, window=3, floor=0.0)
+    assert pairs == {tuple(sorted((f"d{2 * j}", f"d{2 * j + 1}"))) for j in range(30)}
+
+
+def test_tfidf_cosines_are_scikit_learns() -> None:
+    text_module = pytest.importorskip("sklearn.feature_extraction.text", reason="scikit-learn is a test extra")
+    rng = random.Random(7)
+    words = [
+        "oregon",
+        "reports",
+        "new",
+        "cases",
+        "deaths",
+        "thailand",
+        "singapore",
+        "ministry",
+        "confirms",
+        "vaccine",
+        "trial",
+        "788",
+        "70",
+    ]
+    texts = {f"t{i}": " ".join(rng.choices(words, k=rng.randint(3, 9))) for i in range(80)}
+    ours = tfidf({k: tokens(v) for k, v in texts.items()})
+    keys = sorted(texts)
+    vectorizer = text_module.TfidfVectorizer(analyzer=lambda text: list(tokens(text).elements()))
+    matrix = vectorizer.fit_transform([texts[k] for k in keys])
+    theirs = (matrix @ matrix.T).toarray()
+    for (i, a), (j, b) in itertools.combinations(enumerate(keys), 2):
+        assert cosine(ours[a], ours[b]) == pytest.approx(theirs[i, j], abs=1e-9)
+
+
+def test_enrich_twice_changes_nothing_and_a_clean_graph_is_left_alone(seeds_dir: Path) -> None:
+    kg = graph.build([seeds_dir], stories=True)
+    assert ACTIVITY in kg.graph
+    assert enrich(kg.graph) == set()
+    plain = graph.build([seeds_dir])
+    assert ACTIVITY not in plain.graph and "story" not in plain.report.nodes
+
+
+def test_stories_are_valid_rdf_and_read_back(seeds_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([seeds_dir], stories=True)
+    graph.write_outputs(kg, tmp_path)
+    report = graph.validate(tmp_path / "graph.ttl")
+    assert report.conforms, report.violations
+    back = read_rdf(tmp_path / "graph.nt")
+    made = {n: d for n, d in kg.graph.nodes(data=True) if d["kind"] in ("story", "inference", "activity")}
+    assert {"story", "activity"} <= {d["kind"] for d in made.values()}
+    for node, data in made.items():
+        assert back.nodes[node] == data
+    edges = {(u, v, r) for u, v, r in kg.graph.edges(data="relation") if r in ("part_of", "inferred_related")}
+    assert edges and edges <= {(u, v, r) for u, v, r in back.edges(data="relation")}
+
+
+def test_cli_refuses_stories_with_stream(seeds_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", str(seeds_dir), "-o", str(tmp_path), "--stream", "--stories"])
+    assert result.exit_code == 2
+    assert "--stories cannot be used with --stream" in result.output
+
+
+# --------------------------------------------------------------------------- the shared corpus
+
+
+@pytest.fixture(scope="module")
+def corpus_stories(corpus_dir: Path) -> Any:
+    return graph.build([corpus_dir], stories=True)
+
+
+def _labelled() -> list[dict[str, str]]:
+    with PAIRS.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_labelled_pairs_are_well_formed() -> None:
+    rows = _labelled()
+    assert len(rows) >= 150
+    assert {r["label"] for r in rows} == {"same", "different"}
+    assert {r["stratum"] for r in rows} == {"linked", "component", "similar", "random"}
+    assert all(r["reason"] and r["a"] < r["b"] for r in rows)
+
+
+@pytest.mark.corpus
+def test_same_story_precision_and_recall_on_the_labelled_pairs(corpus_stories: Any) -> None:
+    g = corpus_stories.graph
+    story = {u: v for u, v, rel in g.edges(data="relation") if rel == "part_of"}
+    rows = _labelled()
+    predicted = [r["a"] in story and story.get(r["a"]) == story.get(r["b"]) for r in rows]
+    same = [r["label"] == "same" for r in rows]
+    tp = sum(p and s for p, s in zip(predicted, same, strict=True))
+    precision, recall = tp / sum(predicted), tp / sum(same)
+    assert precision >= 0.9 and recall >= 0.8, (precision, recall)
+
+
+@pytest.mark.corpus
+def test_the_39_article_chain_is_split(corpus_stories: Any) -> None:
+    g = corpus_stories.graph
+    related = nx.Graph((u, v) for u, v, rel in g.edges(data="relation") if rel == "related")
+    chain = max(nx.connected_components(related), key=len)
+    assert len(chain) == 39
+    story = {u: v for u, v, rel in g.edges(data="relation") if rel == "part_of"}
+    groups: dict[str, list[str]] = {}
+    for member in chain:
+        if member in story:
+            groups.setdefault(story[member], []).append(g.nodes[member]["title"])
+    assert len(groups) >= 5 and max(len(v) for v in groups.values()) <= 6
+    for titles in groups.values():  # no story mixes the places of the chain's case-count reports
+        places = {p for p in ("Oregon", "Thailand", "Singapore", "Malaysia", "India") if any(p in t for t in titles)}
+        assert len(places) <= 1, titles
