@@ -19,6 +19,7 @@ from graph.enrich import ACTIVITY, enrich
 from graph.enrich.stories import Article, detect, story_key
 from graph.enrich.text import candidate_pairs, cosine, tfidf, tokens
 from graph.rdf.reading import read_rdf
+from graph.sparql.store import query
 
 PAIRS = Path(__file__).parent / "data" / "story_pairs.csv"
 T0 = datetime(2020, 5, 6, 8, tzinfo=UTC)
@@ -116,18 +117,46 @@ def test_enrich_twice_changes_nothing_and_a_clean_graph_is_left_alone(seeds_dir:
     assert ACTIVITY not in plain.graph and "story" not in plain.report.nodes
 
 
-def test_stories_are_valid_rdf_and_read_back(seeds_dir: Path, tmp_path: Path) -> None:
-    kg = graph.build([seeds_dir], stories=True)
-    graph.write_outputs(kg, tmp_path)
-    report = graph.validate(tmp_path / "graph.ttl")
+def _wire_copies(write_item: Any) -> Path:
+    """Three outlets carrying one wire story (copies), and an unrelated item."""
+    title = "Japan approves remdesivir to treat coronavirus patients"
+    for i, domain in enumerate(["a.example", "b.example", "c.example"]):
+        write_item(
+            f"{i}.md",
+            title=title,
+            excerpt="The health ministry approved the drug on Thursday.",
+            webUrl=f"https://{domain}/remdesivir",
+            publishedDateTime=f"2020-05-07T0{i}:00:00Z",
+            provider={"name": domain, "domain": domain},
+        )
+    return write_item("3.md", title="Oregon reopens its parks", webUrl="https://d.example/parks").parent
+
+
+def test_stories_are_valid_rdf_and_read_back(write_item: Any, tmp_path: Path) -> None:
+    kg = graph.build([_wire_copies(write_item)], stories=True)
+    out = tmp_path / "out"
+    graph.write_outputs(kg, out)
+    report = graph.validate(out / "graph.ttl")
     assert report.conforms, report.violations
-    back = read_rdf(tmp_path / "graph.nt")
+    back = read_rdf(out / "graph.nt")
     made = {n: d for n, d in kg.graph.nodes(data=True) if d["kind"] in ("story", "inference", "activity")}
-    assert {"story", "activity"} <= {d["kind"] for d in made.values()}
+    kinds = sorted(d["kind"] for d in made.values())
+    assert kinds == ["activity", *["inference"] * 5, "story"]  # 3 unlinked pairs of one story, 2 copies
     for node, data in made.items():
-        assert back.nodes[node] == data
-    edges = {(u, v, r) for u, v, r in kg.graph.edges(data="relation") if r in ("part_of", "inferred_related")}
-    assert edges and edges <= {(u, v, r) for u, v, r in back.edges(data="relation")}
+        assert back.nodes[node] == data  # scores (xsd:decimal), dates, IRIs and JSON read back the same
+    inferred = ("part_of", "copy_of", "first_outlet", "inferred_related")
+    edges = {(u, v, r) for u, v, r in kg.graph.edges(data="relation") if r in inferred}
+    assert len(edges) == 3 + 2 + 1 + 3
+    assert edges <= {(u, v, r) for u, v, r in back.edges(data="relation")}
+
+
+def test_copies_are_queried_from_the_store(write_item: Any, tmp_path: Path) -> None:
+    graph.write_outputs(graph.build([_wire_copies(write_item)], stories=True), tmp_path / "out")
+    rows = query(tmp_path / "out", "syndicated").to_dataframe()
+    assert sorted(zip(rows["copy"], rows["original"], strict=True)) == [
+        ("https://b.example/remdesivir", "https://a.example/remdesivir"),
+        ("https://c.example/remdesivir", "https://a.example/remdesivir"),
+    ]
 
 
 def test_cli_refuses_stories_with_stream(seeds_dir: Path, tmp_path: Path) -> None:

@@ -31,8 +31,7 @@ import networkx as nx
 
 from ..identity import ID, id_iri
 from ..model import attributes, successors
-from ..places import places_in_text
-from .stories import Article, Detected, Options, counts, detect, representative, story_key
+from .stories import Article, Detected, Options, counts, detect, founder, representative, story_key
 
 __all__ = ["ACTIVITY", "KINDS", "RELATIONS", "Options", "enrich", "inferred_of", "snapshot"]
 
@@ -70,6 +69,8 @@ def enrich(
 
 def _articles(g: nx.MultiDiGraph) -> list[Article]:
     """The articles with a headline or an excerpt (an article with no text at all takes no part)."""
+    from ..places import places_in_text  # pycountry: loaded by builds with stories only, not by every command
+
     out: list[Article] = []
     succ = successors(g)
     for node, data in sorted(attributes(g).items()):
@@ -148,7 +149,7 @@ def _apply(g: nx.MultiDiGraph, found: Detected, by_iri: dict[str, Article], opt:
         arts = [by_iri[m] for m in members]
         story = id_iri("story", story_key(arts))
         dated = sorted(a.published for a in arts if a.published is not None)
-        first = min(arts, key=lambda a: (a.published is None, a.published or datetime.min, a.iri))
+        first = founder(arts)
         head = representative(members, found.strength, lambda m: by_iri[m].title)
         data: dict[str, Any] = {
             "kind": "story",

@@ -38,7 +38,7 @@ import networkx as nx
 
 from .text import Vector, candidate_pairs, cosine, tfidf, tokens
 
-__all__ = ["Article", "Detected", "Options", "Pair", "counts", "detect", "story_key"]
+__all__ = ["Article", "Detected", "Options", "Pair", "counts", "detect", "founder", "representative", "story_key"]
 
 _EPOCH_DAY: Final = 86400
 
@@ -264,7 +264,7 @@ def _copies(
             near.add_edge(a, b, cosine=pair.cosine)
     out: list[tuple[str, str, float]] = []
     for group in nx.connected_components(near):
-        original = min(group, key=lambda k: _first(by_iri[k]))
+        original = founder(by_iri[k] for k in group).iri
         for member in sorted(group - {original}):
             cos = near.edges[member, original]["cosine"] if near.has_edge(member, original) else None
             if cos is None:  # a copy of a copy: the evidence is the path's weakest pair
@@ -273,6 +273,11 @@ def _copies(
             out.append((member, original, cos))
     out.sort()
     return out
+
+
+def founder(members: Iterable[Article]) -> Article:
+    """The story's founding article: the earliest published (undated last), then by IRI."""
+    return min(members, key=_first)
 
 
 def _first(a: Article) -> tuple[int, float, str]:
@@ -288,8 +293,7 @@ def story_key(members: Iterable[Article]) -> str:
     >>> story_key([Article("https://a/1", "", "", None, None)])
     '6ab528bb9ae6516f'
     """
-    founder = min(members, key=_first)
-    return hashlib.blake2b(founder.iri.encode("utf-8"), digest_size=8).hexdigest()
+    return hashlib.blake2b(founder(members).iri.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def representative(members: Sequence[str], strength: Mapping[str, float], title: Callable[[str], str]) -> str:
@@ -299,11 +303,3 @@ def representative(members: Sequence[str], strength: Mapping[str, float], title:
     """
     with_title = [m for m in members if title(m)] or list(members)
     return min(with_title, key=lambda m: (-round(strength.get(m, 0.0), 6), m))
-
-
-def group_by(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """``{key: [values]}`` of ``(key, value)`` pairs, values in order."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for k, v in items:
-        out[k].append(v)
-    return out
