@@ -21,13 +21,13 @@ other URLs they are known by (AMP variants, the original URL) become
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import networkx as nx
 
 from .identity import id_iri, normalize_label
+from .places import Place, place_of_tag
 from .records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 
 __all__ = [
@@ -39,14 +39,15 @@ __all__ = [
     "label_iri",
     "link_targets",
     "merge",
+    "place_iri",
     "provider_iri",
     "rank_records",
     "remerge",
     "self_related",
+    "tag_places",
     "website_iri",
 ]
 
-_ISO_3166: Final = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
 
 SCALARS: Final = (
     ("title", "title"),
@@ -215,6 +216,8 @@ def link_targets(rec: ArticleRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
         named.extend(label_iri("person", name) for name in p.authors)
     named.extend(label_iri("topic", label) for label in rec.topics)
     named.extend(label_iri("tag", label) for label in rec.tags)
+    for label in rec.tags:
+        named.extend(tag_places(label))
     images.extend(image.url for image in rec.images)
     return tuple(named), tuple(images)
 
@@ -302,6 +305,9 @@ def _add_links(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
         _edge(g, node, _add_concept(g, "topic", topic), "about")
     for tag in rec.tags:
         _edge(g, node, _add_concept(g, "tag", tag), "tagged")
+        place = place_of_tag(tag)
+        if place is not None:
+            _edge(g, node, _add_place(g, place), "content_location")
     for image in rec.images:
         _edge(g, node, _add_image(g, image), "image")
 
@@ -361,7 +367,53 @@ def _add_concept(g: nx.MultiDiGraph, kind: str, label: str) -> str:
     if node not in g:
         g.add_node(node, kind=kind, label=label, key=key)
         if kind == "tag":
-            g.nodes[node]["place"] = _ISO_3166.match(label) is not None
+            place = place_of_tag(label)
+            if place is not None:
+                _edge(g, node, _add_place(g, place), "names_place")
+    return node
+
+
+def place_iri(code: str) -> str:
+    """The IRI of a place, keyed by its ISO 3166 code.
+
+    >>> place_iri("US-CA")
+    'https://w3id.org/newsgraph/id/place/US-CA'
+    """
+    return id_iri("place", code)
+
+
+def tag_places(label: str) -> tuple[str, ...]:
+    """The place nodes a tag makes: the place it names and the country that place lies in (none for no place).
+
+    >>> [p.rsplit("/", 1)[1] for p in tag_places("Canada-ON")], tag_places("Coronavirus")
+    (['CA-ON', 'CA'], ())
+    """
+    place = place_of_tag(label)
+    if place is None:
+        return ()
+    if place.country == place.code:
+        return (place_iri(place.code),)
+    return place_iri(place.code), place_iri(place.country)
+
+
+def _add_place(g: nx.MultiDiGraph, place: Place) -> str:
+    """The node of ``place`` (a subdivision ``contained_in`` its country), added when new."""
+    node = place_iri(place.code)
+    if node not in g:
+        data: dict[str, Any] = {
+            "kind": "place",
+            "label": place.name,
+            "name": place.name,
+            "code": place.code,
+            "place_type": place.kind,
+        }
+        if place.lat is not None and place.lon is not None:
+            data["lat"], data["lon"] = round(place.lat, 3), round(place.lon, 3)  # xsd:decimal keeps three decimals
+        g.add_node(node, **data)
+        if place.country != place.code:
+            country = place_of_tag(place.country)
+            if country is not None:
+                _edge(g, node, _add_place(g, country), "contained_in")
     return node
 
 

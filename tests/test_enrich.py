@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import graph
 from graph.cli import app
 from graph.enrich import ACTIVITY, enrich
 from graph.enrich.stories import Article, detect, story_key
-from graph.enrich.text import candidate_pairs, cosine, tfidf, tokens
+from graph.enrich.text import Matrix, tokens
 from graph.rdf.reading import read_rdf
 from graph.sparql.store import query
 
@@ -77,8 +78,62 @@ def test_candidates_skip_common_words_and_distant_days() -> None:
     # d2j and d2j+1 share a word on one day; di and di+30 share one 30 days apart; all share common words
     docs = {f"d{i}": tokens(f"common words here near{i // 2} far{i % 30}") for i in range(60)}
     days = {f"d{i}": i // 10 * 10 for i in range(60)}  # ten a day, every tenth day
-    pairs = candidate_pairs(tfidf(docs), days, cap=5, window=3, floor=0.0)
-    assert pairs == {tuple(sorted((f"d{2 * j}", f"d{2 * j + 1}"))) for j in range(30)}
+    pairs = Matrix(docs).candidates(days, cap=5, window=3, floor=0.0)
+    assert pairs == sorted(tuple(sorted((f"d{2 * j}", f"d{2 * j + 1}"))) for j in range(30))
+
+
+def _reference_candidates(
+    vectors: dict[str, dict[str, float]], day: dict[str, int | None], cap: int, window: int, floor: float
+) -> set[tuple[str, str]]:
+    """The blocking rule as plain loops (what Matrix.candidates did before it walked arrays)."""
+    postings: dict[str, list[tuple[int, str, float]]] = {}
+    for key in sorted(vectors):
+        d = day.get(key)
+        for word, w in vectors[key].items():
+            postings.setdefault(word, []).append((-1 if d is None else d, key, w))
+    partial: dict[tuple[str, str], float] = {}
+
+    def meet(first: list[tuple[int, str, float]], rest: list[tuple[int, str, float]]) -> None:
+        for i, (_, a, wa) in enumerate(first):
+            for _, b, wb in itertools.chain(first[i + 1 :], rest):
+                pair = (a, b) if a < b else (b, a)
+                partial[pair] = partial.get(pair, 0.0) + wa * wb
+
+    for entries in postings.values():
+        entries.sort()
+        undated = sum(1 for e in entries if e[0] < 0)
+        if undated and len(entries) <= cap:
+            meet(entries[:undated], entries[undated:])
+        for start in range(undated, len(entries)):
+            if start > undated and entries[start - 1][0] == entries[start][0]:
+                continue  # one block per day, from its first entry
+            end = start
+            while end < len(entries) and entries[end][0] == entries[start][0]:
+                end += 1
+            stop = end
+            while stop < len(entries) and entries[stop][0] - entries[start][0] <= window:
+                stop += 1
+            if stop - start <= cap:
+                meet(entries[start:end], entries[end:stop])
+    return {pair for pair, score in partial.items() if score >= floor - 1e-12}
+
+
+def test_array_blocking_finds_what_plain_loops_find() -> None:
+    rng = random.Random(11)
+    vocabulary = [f"w{i}" for i in range(30)]
+    docs = {f"d{i:02}": Counter(rng.choices(vocabulary, k=rng.randint(1, 6))) for i in range(70)}
+    day: dict[str, int | None] = {k: (None if rng.random() < 0.1 else rng.randint(100, 112)) for k in docs}
+    matrix = Matrix(docs)
+    vectors = {k: {str(w): x for w, x in zip(*_words(matrix, k), strict=True)} for k in matrix.keys}
+    for cap, window, floor in [(5, 3, 0.0), (8, 1, 0.05), (40, 3, 0.08), (3, 0, 0.0)]:
+        ours = matrix.candidates(day, cap, window, floor)
+        assert ours == sorted(ours)
+        assert set(ours) == _reference_candidates(vectors, day, cap, window, floor), (cap, window, floor)
+
+
+def _words(matrix: Matrix, key: str) -> tuple[list[int], list[float]]:
+    vector = matrix.vector(key)
+    return list(vector), list(vector.values())
 
 
 def test_tfidf_cosines_are_scikit_learns() -> None:
@@ -100,13 +155,14 @@ def test_tfidf_cosines_are_scikit_learns() -> None:
         "70",
     ]
     texts = {f"t{i}": " ".join(rng.choices(words, k=rng.randint(3, 9))) for i in range(80)}
-    ours = tfidf({k: tokens(v) for k, v in texts.items()})
+    ours = Matrix.of(texts)
     keys = sorted(texts)
     vectorizer = text_module.TfidfVectorizer(analyzer=lambda text: list(tokens(text).elements()))
     matrix = vectorizer.fit_transform([texts[k] for k in keys])
     theirs = (matrix @ matrix.T).toarray()
-    for (i, a), (j, b) in itertools.combinations(enumerate(keys), 2):
-        assert cosine(ours[a], ours[b]) == pytest.approx(theirs[i, j], abs=1e-9)
+    pairs = list(itertools.combinations(keys, 2))
+    for (a, b), cos in zip(pairs, ours.cosines(pairs), strict=True):
+        assert cos == pytest.approx(theirs[keys.index(a), keys.index(b)], abs=1e-9)
 
 
 def test_enrich_twice_changes_nothing_and_a_clean_graph_is_left_alone(seeds_dir: Path) -> None:

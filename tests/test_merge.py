@@ -104,8 +104,28 @@ def test_topics_and_tags_by_normalized_label_and_places() -> None:
     g = merge([a, b])
     topics = [(n, d["label"]) for n, d in g.nodes(data=True) if d["kind"] == "topic"]
     assert topics == [("https://w3id.org/newsgraph/id/topic/computer_vision", "Computer Vision")]
-    tags = {d["label"]: d["place"] for n, d in g.nodes(data=True) if d["kind"] == "tag"}
-    assert tags == {"US-CA": True, "Australia": False}
+    tags = {d["label"] for n, d in g.nodes(data=True) if d["kind"] == "tag"}
+    assert tags == {"US-CA", "Australia"}
+    named = {g.nodes[n]["label"]: g.nodes[p]["code"] for n, p, r in g.edges(data="relation") if r == "names_place"}
+    assert named == {"US-CA": "US-CA", "Australia": "AU"}
+
+
+def test_place_tags_become_places_once() -> None:
+    """UK and GB are one place; a subdivision lies in its country; a topic-like tag is no place."""
+    a = art("https://a.com/1", "a.md", tags=["UK", "Canada-ON", "Coronavirus"])
+    b = art("https://a.com/2", "b.md", tags=["GB", "CA-ON", "CA"])
+    g = merge([a, b])
+    places = {d["code"]: d for n, d in g.nodes(data=True) if d["kind"] == "place"}
+    assert sorted(places) == ["CA", "CA-ON", "GB"]
+    assert places["GB"]["label"] == "United Kingdom" and places["CA-ON"]["place_type"] == "subdivision"
+    assert isinstance(places["CA"]["lat"], float) and isinstance(places["CA"]["lon"], float)
+    where = {(u, g.nodes[v]["code"]) for u, v, r in g.edges(data="relation") if r == "content_location"}
+    assert where == {("https://a.com/1", "GB"), ("https://a.com/1", "CA-ON"), ("https://a.com/2", "GB")} | {
+        ("https://a.com/2", "CA-ON"),
+        ("https://a.com/2", "CA"),
+    }
+    inside = [(g.nodes[u]["code"], g.nodes[v]["code"]) for u, v, r in g.edges(data="relation") if r == "contained_in"]
+    assert inside == [("CA-ON", "CA")]
 
 
 def test_images_people_organizations_and_logos() -> None:

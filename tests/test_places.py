@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import os
+import pickle
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -301,11 +306,28 @@ def _clear_caches() -> None:
 
 
 @pytest.fixture
-def cold() -> Iterator[None]:
-    """Forget every table the module loaded, before and after the test."""
+def cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Forget every table the module loaded, before and after the test, with an empty cache folder."""
+    monkeypatch.setenv("NEWSGRAPH_CACHE", str(tmp_path / "cache"))
     _clear_caches()
     yield
     _clear_caches()
+
+
+@pytest.mark.usefixtures("cold")
+def test_the_gazetteer_is_kept_between_runs_and_a_bad_cache_is_rebuilt(tmp_path: Path) -> None:
+    built = places._gazetteer()
+    [kept] = (tmp_path / "cache").glob("gazetteer-*.pickle")
+    _clear_caches()
+    assert places._gazetteer() == built  # from the file
+    kept.write_bytes(b"not a pickle")
+    _clear_caches()
+    assert places._gazetteer() == built  # rebuilt, and written again
+    assert pickle.loads(kept.read_bytes()) == built
+    code = "import sys; from graph.places import place_of_tag; print(place_of_tag('Australia').lat)"
+    env = {**os.environ, "NEWSGRAPH_CACHE": str(tmp_path / "cache")}
+    other = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert float(other.stdout) == place_of_tag("Australia").lat  # type: ignore[union-attr]
 
 
 @pytest.mark.usefixtures("cold")

@@ -36,7 +36,8 @@ from typing import Final
 
 import networkx as nx
 
-from .text import Vector, candidate_pairs, cosine, tfidf, tokens
+from ..igraph_core import leiden
+from .text import Matrix, tokens
 
 __all__ = ["Article", "Detected", "Options", "Pair", "counts", "detect", "founder", "representative", "story_key"]
 
@@ -141,15 +142,13 @@ def detect(
     """Stories, inferred links and copies among ``articles``; ``related``: the publishers' links."""
     opt = options or Options()
     by_iri = {a.iri: a for a in articles}
-    docs = {a.iri: tokens(f"{a.title}\n{a.excerpt}") for a in articles}
-    vectors = tfidf({k: v for k, v in docs.items() if v})
-    asserted = {(min(u, v), max(u, v)) for u, v in related if u != v and u in vectors and v in vectors}
-    days = {k: _day(by_iri[k].published) for k in vectors}
+    matrix = Matrix({a.iri: tokens(f"{a.title}\n{a.excerpt}") for a in articles})
+    has_text = matrix.index
+    asserted = {(min(u, v), max(u, v)) for u, v in related if u != v and u in has_text and v in has_text}
+    days = {k: _day(by_iri[k].published) for k in matrix.keys}
     found = Detected()
-    for a, b in sorted(candidate_pairs(vectors, days, opt.cap, opt.window, opt.floor) | asserted):
-        pair = _evidence(by_iri[a], by_iri[b], vectors, (a, b) in asserted, opt, found)
-        if pair is not None:
-            found.pairs[(a, b)] = pair
+    compared = sorted(set(matrix.candidates(days, opt.cap, opt.window, opt.floor)) | asserted)
+    _evidence(compared, matrix.cosines(compared), [by_iri[k] for k in matrix.keys], matrix.index, asserted, opt, found)
     story_graph = nx.Graph()
     for (a, b), pair in found.pairs.items():
         if pair.score >= opt.link:
@@ -169,19 +168,42 @@ def detect(
 
 
 def _evidence(
-    a: Article, b: Article, vectors: dict[str, Vector], asserted: bool, opt: Options, found: Detected
-) -> Pair | None:
-    apart = 0.0
-    if a.published is not None and b.published is not None:
-        apart = abs((a.published - b.published).total_seconds()) / _EPOCH_DAY
-        if apart > opt.window:
-            return None
-    if not _compatible(a.places, b.places) or (opt.numbers and not _agree(a.counts, b.counts)):
-        found.vetoed.add((a.iri, b.iri))
-        return None
-    cos = round(cosine(vectors[a.iri], vectors[b.iri]), 3)
-    score = (cos + (opt.asserted_bonus if asserted else 0.0)) * (1.0 - opt.decay * max(0.0, apart - 1.0))
-    return Pair(a.iri, b.iri, cos, asserted, round(score, 3))
+    compared: Sequence[tuple[str, str]],
+    cosines: Sequence[float],
+    rows: Sequence[Article],
+    index: Mapping[str, int],
+    asserted: set[tuple[str, str]],
+    opt: Options,
+    found: Detected,
+) -> None:
+    """Weigh each compared pair into ``found.pairs`` (time apart and vetoes as arrays, per pair only where needed).
+
+    ``rows``: the articles in ``index`` order. A pair published more than ``window`` days apart is
+    dropped; one whose headlines name incompatible places or disagreeing counts is vetoed.
+    """
+    import numpy as np
+
+    if not compared:
+        return
+    a = np.array([index[x] for x, _ in compared], dtype=np.int64)
+    b = np.array([index[y] for _, y in compared], dtype=np.int64)
+    stamp = np.array([np.nan if r.published is None else r.published.timestamp() for r in rows])
+    apart = np.nan_to_num(np.abs(stamp[a] - stamp[b]) / _EPOCH_DAY, nan=0.0)
+    keep = apart <= opt.window
+    places = np.array([bool(r.places) for r in rows])
+    numbers = np.array([bool(r.counts) for r in rows]) if opt.numbers else np.zeros(len(rows), dtype=bool)
+    for i in np.flatnonzero(keep & ((places[a] & places[b]) | (numbers[a] & numbers[b]))).tolist():
+        x, y = rows[a[i]], rows[b[i]]
+        if not _compatible(x.places, y.places) or (opt.numbers and not _agree(x.counts, y.counts)):
+            found.vetoed.add(compared[i])
+            keep[i] = False
+    decay = 1.0 - opt.decay * np.maximum(0.0, apart - 1.0)
+    for i in np.flatnonzero(keep).tolist():
+        pair = compared[i]
+        cos = round(cosines[i], 3)
+        bonus = pair in asserted
+        score = (cos + (opt.asserted_bonus if bonus else 0.0)) * float(decay[i])
+        found.pairs[pair] = Pair(pair[0], pair[1], cos, bonus, round(score, 3))
 
 
 def _agree(a: frozenset[float], b: frozenset[float]) -> bool:
@@ -234,24 +256,16 @@ def _split(story_graph: nx.Graph, opt: Options) -> list[list[str]]:
 
 def _leiden(sub: nx.Graph, nodes: list[str], opt: Options) -> list[list[str]]:
     """Leiden communities (CPM) of ``sub``, deterministic: igraph draws from a generator seeded by ``opt.seed``."""
-    import random
-
-    import igraph
-
     index = {n: i for i, n in enumerate(nodes)}
     edges = sorted(
         (index[u], index[v], w) if index[u] < index[v] else (index[v], index[u], w)
         for u, v, w in sub.edges(data="weight")
     )
-    ig = igraph.Graph(n=len(nodes), edges=[(u, v) for u, v, _ in edges])
-    igraph.set_random_number_generator(random.Random(opt.seed))
-    try:
-        parts = ig.community_leiden(
-            objective_function="CPM", weights=[w for _, _, w in edges], resolution=opt.resolution, n_iterations=-1
-        )
-    finally:
-        igraph.set_random_number_generator(random)
-    return [[nodes[i] for i in members] for members in parts]
+    membership = leiden(len(nodes), [(u, v) for u, v, _ in edges], [w for _, _, w in edges], opt.resolution, opt.seed)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for i, community in enumerate(membership):
+        groups[community].append(nodes[i])
+    return [groups[c] for c in sorted(groups)]
 
 
 def _copies(

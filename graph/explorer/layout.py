@@ -18,59 +18,19 @@ True
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import math
 import random
-import sys
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from types import ModuleType
-from typing import Any, Final
+from typing import Final
 
 import networkx as nx
+
+from ..igraph_core import core as igraph_core
 
 __all__ = ["layout", "story_layout"]
 
 Position = tuple[float, float]
-
-
-@cache
-def _igraph_core() -> Any:
-    """igraph's compiled core (``igraph._igraph``), loaded without the ``igraph`` package.
-
-    ``import igraph`` takes about a second, most of it loading matplotlib for
-    igraph's drawing code; the core, which holds the layout, loads in a few
-    milliseconds. Falls back to the normal import when the core cannot be
-    loaded on its own. The module is registered under its own name, so a
-    later ``import igraph`` reuses it.
-
-    >>> hasattr(_igraph_core(), "GraphBase")
-    True
-    """
-    name = "igraph._igraph"
-    if name in sys.modules:
-        return sys.modules[name]
-    try:
-        package = importlib.util.find_spec("igraph")
-        places = list(package.submodule_search_locations or []) if package else []
-        found = importlib.machinery.PathFinder.find_spec("_igraph", places)
-        if found is None or found.origin is None:
-            raise ImportError("igraph's core is not next to its package")
-        spec = importlib.util.spec_from_file_location(name, found.origin)
-        if spec is None or spec.loader is None:
-            raise ImportError("igraph's core cannot be loaded")
-        module: ModuleType = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        if not hasattr(module, "GraphBase"):
-            raise ImportError("igraph's core has no GraphBase")
-    except Exception:  # any surprise: the normal (slower) import
-        import igraph
-
-        return igraph._igraph
-    sys.modules[name] = module
-    return module
 
 
 def layout(
@@ -103,7 +63,7 @@ def layout(
     >>> round(math.dist(pos[1], pos[2])) > 0
     True
     """
-    core = _igraph_core()
+    core = igraph_core()
     nodes = list(g.nodes)
     n = len(nodes)
     if n == 0:

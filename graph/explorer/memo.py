@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import networkx as nx
 
+from ..igraph_core import core as igraph_core
 from . import layout
 from .atomic import atomic_write
 
@@ -35,7 +36,7 @@ def _layout_version() -> str:
     igraph's core version and Python's version. A memo made under another version is never used.
     """
     source = hashlib.blake2b(Path(layout.__file__).read_bytes(), digest_size=16).hexdigest()
-    core = getattr(layout._igraph_core(), "__igraph_version__", "?")
+    core = getattr(igraph_core(), "__igraph_version__", "?")
     return f"{_MEMO_FORMAT} layout.py:{source} igraph:{core} python:{'.'.join(map(str, sys.version_info[:2]))}"
 
 

@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any, Final
 
-from ..merge import SCALARS, claim, join_aliases, label_iri, provider_iri, rank_records, website_iri
+from ..merge import SCALARS, claim, join_aliases, label_iri, provider_iri, rank_records, tag_places, website_iri
 from ..records import ArticleRecord, FileResult, ProviderRecord
 
 # Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
@@ -109,6 +109,8 @@ class Index:
             self._share(label_iri("topic", topic), rank)
         for tag in rec.tags:
             self._share(label_iri("tag", tag), rank)
+            for place in tag_places(tag):
+                self._share(place, rank)
         for image in rec.images:
             self._add_image(image, rank)
 

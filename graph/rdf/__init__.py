@@ -42,7 +42,16 @@ provider     ``a schema:NewsMediaOrganization``; name, ``ng:domain``,
 website      ``a schema:WebSite``; ``schema:url`` ``https://DOMAIN/``, ``ng:domain``
 topic, tag   ``a skos:Concept``; ``skos:prefLabel``, ``skos:hiddenLabel``
              (the normalized key), ``skos:inScheme`` :data:`TOPICS` or
-             :data:`TAGS`; a tag that is a place is also ``a schema:Place``
+             :data:`TAGS`; a tag that names a place ``ng:namesPlace`` it
+place        ``a schema:Place``; name, ``schema:identifier`` (ISO 3166 code),
+             ``ng:placeType`` (country, subdivision), latitude/longitude
+             (``xsd:decimal``), ``schema:containedInPlace`` → its country
+story        ``a ng:Story``; ``ng:size``, ``ng:outletCount``,
+             ``ng:firstPublished``/``ng:lastPublished``, ``ng:firstOutlet``
+             → provider, ``prov:wasGeneratedBy`` → activity
+inference    ``a ng:InferredLink`` (an ``rdf:Statement``): subject, predicate,
+             object, ``ng:score``, ``ng:method``, ``prov:wasGeneratedBy``
+activity     ``a prov:Activity``; ``ng:method``, ``ng:parameters`` (JSON)
 image        ``a schema:ImageObject``; contentUrl, width, height, caption,
              creditText, ``ng:isCached``
 person       ``a schema:Person``; name
@@ -56,7 +65,11 @@ Every node also has ``rdfs:label``. Edges: published_by → ``schema:publisher``
 about → ``schema:about``, tagged → ``schema:keywords``, image →
 ``schema:image``, author → ``schema:author``, related → ``dcterms:relation``,
 website → ``ng:website``, logo → ``schema:logo``, parent_organization →
-``schema:parentOrganization``. An attribute the mapping does not know (or of
+``schema:parentOrganization``, content_location → ``schema:contentLocation``
+(an article's place tags, as places), contained_in → ``schema:containedInPlace``,
+names_place → ``ng:namesPlace``, part_of → ``schema:isPartOf`` (its story),
+inferred_related → ``ng:inferredRelation``, copy_of → ``ng:copyOf``,
+first_outlet → ``ng:firstOutlet``. An attribute the mapping does not know (or of
 an unexpected type) is kept in ``ng:attributes`` as JSON.
 
 >>> import graph

@@ -47,7 +47,6 @@ from .vocab import (
     RDF_JSON,
     RDF_TYPE,
     RDFS_LABEL,
-    SCHEMA,
     SKOS,
     SOURCE_LIST,
     SOURCE_PATH,
@@ -234,8 +233,6 @@ def _class_triples(node: str, kind: str, data: dict[str, Any]) -> list[Triple]:
         out.append((node, SKOS + "inScheme", TOPICS if kind == "topic" else TAGS, IRI))
         if isinstance(label, str):
             out.append((node, SKOS + "prefLabel", label, XSD_STRING))
-        if kind == "tag" and data.get("place") is True:
-            out.append((node, RDF_TYPE, SCHEMA + "Place", IRI))
     return out
 
 
@@ -264,8 +261,6 @@ def _unmapped(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     other: dict[str, Any] = {}
     for attr, value in data.items():
         if attr in ("kind", "label") or attr in mapped or value is None:
-            continue
-        if kind == "tag" and attr == "place" and isinstance(value, bool):
             continue
         other[attr] = value
     return other
@@ -307,8 +302,8 @@ class IriChecker:
     """:func:`check_iris` for triples that come a few at a time; each IRI is checked once.
 
     >>> check = IriChecker()
-    >>> check([("https://a.org/", SCHEMA + "url", "https://a.org/x", IRI)])
-    >>> check([("https://a.org/ x", SCHEMA + "url", "https://a.org/", IRI)])  # doctest: +ELLIPSIS
+    >>> check([("https://a.org/", "https://schema.org/url", "https://a.org/x", IRI)])
+    >>> check([("https://a.org/ x", "https://schema.org/url", "https://a.org/", IRI)])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: 'https://a.org/ x' is not a valid IRI: ...

@@ -5,9 +5,9 @@ of its functions is called: a build does not need rdflib.
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
->>> g.add_node("https://w3id.org/newsgraph/id/tag/gb", kind="tag", label="GB", key="gb", place=True)
+>>> g.add_node("https://w3id.org/newsgraph/id/tag/gb", kind="tag", label="GB", key="gb")
 >>> sorted(from_rdf(to_rdf(g)).nodes["https://w3id.org/newsgraph/id/tag/gb"].items())
-[('key', 'gb'), ('kind', 'tag'), ('label', 'GB'), ('place', True)]
+[('key', 'gb'), ('kind', 'tag'), ('label', 'GB')]
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ mapping does not know.
 >>> from graph.rdf.mapping import rdf_triples
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
->>> g.add_node("https://w3id.org/newsgraph/id/tag/gb", kind="tag", label="GB", key="gb", place=True)
+>>> g.add_node("https://w3id.org/newsgraph/id/tag/gb", kind="tag", label="GB", key="gb")
 >>> sorted(from_triples(rdf_triples(g)).nodes["https://w3id.org/newsgraph/id/tag/gb"].items())
-[('key', 'gb'), ('kind', 'tag'), ('label', 'GB'), ('place', True)]
+[('key', 'gb'), ('kind', 'tag'), ('label', 'GB')]
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from .vocab import (
     KIND_OF_CLASS,
     RDF_TYPE,
     RDFS_LABEL,
-    SCHEMA,
     SKOS,
     SOURCE_LIST,
     SOURCE_PATH,
@@ -127,12 +126,9 @@ def _node_data(
     data: dict[str, Any] = {"kind": kind}
     known = BY_PREDICATE[kind]
     lists: dict[str, list[str]] = {a: [] for a, _, t in ATTRS[kind] if t in (IRI_LIST, SOURCE_LIST)}
-    if kind == "tag":
-        data["place"] = False
     for p, o, _ in pos:
         if p == RDF_TYPE:
-            if kind == "tag" and o == SCHEMA + "Place":
-                data["place"] = True
+            pass  # the kind's own class (or a genre's): the kind is known already
         elif p == RDFS_LABEL:
             data["label"] = o
         elif p == ATTRIBUTES:

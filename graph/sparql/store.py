@@ -67,6 +67,11 @@ _EXAMPLE: Final = (
     "<https://example.org/a> <https://schema.org/publisher> <https://example.org/o> .\n"
     '<https://example.org/o> <https://schema.org/name> "Alpha News" .\n'
 )
+_EXAMPLE_STORY: Final = (
+    _EXAMPLE + "<https://example.org/story> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    "<https://w3id.org/newsgraph/vocab#Story> .\n"
+    "<https://example.org/a> <https://schema.org/isPartOf> <https://example.org/story> .\n"
+)
 
 
 # --------------------------------------------------------------------------- running
@@ -74,18 +79,16 @@ _EXAMPLE: Final = (
 
 _SAME_AS: Final = ox.NamedNode("https://schema.org/sameAs")
 _URL: Final = ox.NamedNode("https://schema.org/url")
-_RELATION: Final = "http://purl.org/dc/terms/relation"
-_STORY_ID: Final = f"""SELECT (IRI(MIN(STR(?other))) AS ?story) WHERE {{
-  ARTICLE (<{_RELATION}>|^<{_RELATION}>)* ?other .
-  FILTER EXISTS {{ ARTICLE (<{_RELATION}>|^<{_RELATION}>) ?any }}
-}}"""
+_TYPE: Final = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_STORY: Final = ox.NamedNode("https://w3id.org/newsgraph/vocab#Story")
+_PART_OF: Final = ox.NamedNode("https://schema.org/isPartOf")
 
 
 def _substitutions(store: ox.Store, bindings: Mapping[str, str] | None) -> dict[ox.Variable, Term] | None:
     """Bound values as terms: a URL is read the way the build reads URLs (:func:`resolve_url`).
 
-    ``story`` is special: any article of a story stands for the story (whose id
-    is its least article IRI, as the ``story`` and ``stories`` queries name it).
+    ``story`` is special: it takes a story (an ``ng:Story`` of ``build --stories``)
+    or any article of one, which stands for its story (:func:`_story_of`).
     """
     if not bindings:
         return None
@@ -126,14 +129,34 @@ def resolve_url(store: ox.Store, url: str) -> ox.NamedNode:
     return ox.NamedNode(wanted[1] if len(wanted) > 1 else wanted[0])
 
 
-def _story_of(store: ox.Store, article: ox.NamedNode) -> ox.NamedNode:
-    answer = store.query(_STORY_ID.replace("ARTICLE", str(article)))  # str(): <iri>, valid as it is
-    assert isinstance(answer, ox.QuerySolutions)
-    for solution in answer:
-        story = solution["story"]
-        if isinstance(story, ox.NamedNode):
+def _is_story(store: ox.Store, node: ox.NamedNode) -> bool:
+    return next(store.quads_for_pattern(node, _TYPE, _STORY), None) is not None
+
+
+def _story_of(store: ox.Store, node: ox.NamedNode) -> ox.NamedNode:
+    """The story ``node`` names: ``node`` itself when it is a story, else the story it is part of
+    (``schema:isPartOf``); else ``node`` unchanged (an article in no story: the query matches nothing).
+
+    Raises :class:`~graph.errors.QueryError` when the store holds no story at all (a build without ``--stories``).
+
+    >>> store = memory_store(_EXAMPLE_STORY)
+    >>> _story_of(store, ox.NamedNode("https://example.org/a")).value
+    'https://example.org/story'
+    >>> _story_of(store, ox.NamedNode("https://example.org/story")).value
+    'https://example.org/story'
+    """
+    if _is_story(store, node):
+        return node
+    for quad in store.quads_for_pattern(node, _PART_OF, None):
+        story = quad.object
+        if isinstance(story, ox.NamedNode) and _is_story(store, story):
             return story
-    return article
+    if next(store.quads_for_pattern(None, _TYPE, _STORY), None) is None:
+        raise QueryError(
+            "story= names a story, but this build has no stories (no ng:Story): "
+            "build with 'newsgraph build SOURCE -o OUT --stories' to find them"
+        )
+    return node
 
 
 def query_store(
@@ -149,8 +172,8 @@ def query_store(
     The prefixes of :data:`PREFIXES` need no declaration. ``bindings`` gives
     variables a value before the query runs (``{"place": "GB"}``; text that
     looks like an absolute IRI becomes an IRI, read as the build reads URLs
-    (:func:`resolve_url`), anything else a string; ``story`` takes any article
-    of the story).
+    (:func:`resolve_url`), anything else a string; ``story`` takes a story or
+    any article of one).
     Raises :class:`~graph.errors.QueryError` for a syntax error (with line
     and column), a refused query (see :func:`check_query`) or a query that
     runs longer than ``timeout`` seconds (``None``: no limit). On timeout the
