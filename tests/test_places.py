@@ -301,7 +301,7 @@ def test_headline_speed() -> None:
 
 
 def _clear_caches() -> None:
-    for name in ("_iso", "_country_names", "_gazetteer", "_place", "_matcher", "place_of_tag"):
+    for name in ("_tables", "_iso", "_country_names", "_gazetteer", "_place", "_matcher", "place_of_tag"):
         getattr(places, name).cache_clear()
 
 
@@ -316,13 +316,13 @@ def cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.mark.usefixtures("cold")
 def test_the_gazetteer_is_kept_between_runs_and_a_bad_cache_is_rebuilt(tmp_path: Path) -> None:
-    built = places._gazetteer()
-    [kept] = (tmp_path / "cache").glob("gazetteer-*.pickle")
+    built = places._tables()
+    [kept] = (tmp_path / "cache").glob("places-*.pickle")
     _clear_caches()
-    assert places._gazetteer() == built  # from the file
+    assert places._tables() == built  # from the file
     kept.write_bytes(b"not a pickle")
     _clear_caches()
-    assert places._gazetteer() == built  # rebuilt, and written again
+    assert places._tables() == built  # rebuilt, and written again
     assert pickle.loads(kept.read_bytes()) == built
     code = "import sys; from graph.places import place_of_tag; print(place_of_tag('Australia').lat)"
     env = {**os.environ, "NEWSGRAPH_CACHE": str(tmp_path / "cache")}

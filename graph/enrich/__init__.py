@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -31,9 +32,9 @@ import networkx as nx
 
 from ..identity import ID, id_iri
 from ..model import attributes, successors
-from .stories import Article, Detected, Options, counts, detect, founder, representative, story_key
+from .stories import Article, Detected, Memo, Options, counts, detect, founder, representative, story_key
 
-__all__ = ["ACTIVITY", "KINDS", "RELATIONS", "Options", "enrich", "inferred_of", "snapshot"]
+__all__ = ["ACTIVITY", "KINDS", "RELATIONS", "Enriched", "Memo", "Options", "enrich", "inferred_of", "snapshot"]
 
 #: Node kinds and edge relations this stage makes (and replaces on every run).
 KINDS: Final = ("story", "inference", "activity")
@@ -49,28 +50,47 @@ _NG: Final = "https://w3id.org/newsgraph/vocab#"
 PREDICATE_OF: Final = {"inferred_related": _NG + "inferredRelation", "copy_of": _NG + "copyOf"}
 
 
+@dataclass(slots=True)
+class Enriched:
+    """What :func:`enrich` did: the nodes it changed, and what the next run can reuse."""
+
+    #: Nodes whose own data or out-edges changed (for a rebuild's patches).
+    changed: set[str]
+    #: Pass it to the next :func:`enrich` of this graph (a rebuild's): it compares only what changed.
+    memo: Memo
+
+
 def enrich(
-    g: nx.MultiDiGraph, options: Options | None = None, before: dict[str, tuple[Any, ...]] | None = None
-) -> set[str]:
+    g: nx.MultiDiGraph,
+    options: Options | None = None,
+    before: dict[str, tuple[Any, ...]] | None = None,
+    memo: Memo | None = None,
+) -> Enriched:
     """Replace the stories, inferred links and copies of ``g`` by those its articles show now.
 
-    Returns the nodes whose own data or out-edges changed (for a rebuild's patches), against
-    ``before`` (a :func:`snapshot` taken before the graph last changed) or else ``g`` as it is.
+    ``changed`` is measured against ``before`` (a :func:`snapshot` taken before the graph last
+    changed) or else ``g`` as it is. ``memo``: the :attr:`Enriched.memo` of the last run on this
+    graph; the result is the same without it, only slower.
     """
     opt = options or Options()
     before = snapshot(g) if before is None else before
     _strip(g)
-    articles = _articles(g)
-    found = detect(articles, _related(g), opt)
+    articles = _articles(g, memo)
+    found = detect(articles, _related(g), opt, memo)
+    assert found.memo is not None
     _apply(g, found, {a.iri: a for a in articles}, opt)
     after = snapshot(g)
-    return {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+    return Enriched({n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}, found.memo)
 
 
-def _articles(g: nx.MultiDiGraph) -> list[Article]:
-    """The articles with a headline or an excerpt (an article with no text at all takes no part)."""
+def _articles(g: nx.MultiDiGraph, memo: Memo | None = None) -> list[Article]:
+    """The articles with a headline or an excerpt (an article with no text at all takes no part).
+
+    The places and counts of a headline the memo has seen are taken from it.
+    """
     from ..places import places_in_text  # pycountry: loaded by builds with stories only, not by every command
 
+    seen = memo.articles if memo is not None else {}
     out: list[Article] = []
     succ = successors(g)
     for node, data in sorted(attributes(g).items()):
@@ -84,9 +104,13 @@ def _articles(g: nx.MultiDiGraph) -> list[Article]:
             (v for v, keyed in succ[node].items() if any(e.get("relation") == "published_by" for e in keyed.values())),
             None,
         )
-        places = frozenset(p.code for p in places_in_text(title))
+        was = seen.get(node)
+        if was is not None and was.title == title:
+            places, numbers = was.places, was.counts
+        else:
+            places, numbers = frozenset(p.code for p in places_in_text(title)), counts(title)
         when = published if isinstance(published, datetime) else None
-        out.append(Article(node, title, excerpt, when, outlet, places, counts(title)))
+        out.append(Article(node, title, excerpt, when, outlet, places, numbers))
     return out
 
 

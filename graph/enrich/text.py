@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final
 
 __all__ = ["STOP_WORDS", "Matrix", "tokens"]
@@ -67,7 +67,7 @@ class Matrix:
     [0.796, 0.0]
     """
 
-    def __init__(self, docs: Mapping[str, Counter[str]]) -> None:
+    def __init__(self, docs: Mapping[str, Mapping[str, int]]) -> None:
         """The TF-IDF matrix of ``docs`` (each a bag of :func:`tokens`); an empty document has no row."""
         import numpy as np
 
@@ -103,7 +103,14 @@ class Matrix:
         lo, hi = int(self.doc_start[i]), int(self.doc_start[i + 1])
         return dict(zip(self.word[lo:hi].tolist(), self.weight[lo:hi].tolist(), strict=True))
 
-    def candidates(self, day: Mapping[str, int | None], cap: int, window: int, floor: float) -> list[tuple[str, str]]:
+    def candidates(
+        self,
+        day: Mapping[str, int | None],
+        cap: int,
+        window: int,
+        floor: float,
+        only: Collection[str] | None = None,
+    ) -> list[tuple[str, str]]:
         """Pairs ``(a, b)`` (``a < b``, sorted) sharing rare words worth at least ``floor`` of their cosine.
 
         ``day``: each document's day number (None when undated: compared with every day). A word is
@@ -114,13 +121,44 @@ class Matrix:
         undated entries are compared with all. A block of more than ``cap`` entries is skipped: the
         word is common in those days. Entries are sorted by word, day and document; an entry meets
         the later entries of its block, so only the next ``cap`` entries need looking at.
+
+        ``only``: just the pairs with one of these documents (its words' blocks are walked whole,
+        so each pair's partial score is the same as without ``only``).
         """
+
+        if only is not None:
+            return self._candidates_of(only, day, cap, window, floor)
+        return self._walk(None, day, cap, window, floor)
+
+    def _candidates_of(
+        self, only: Collection[str], day: Mapping[str, int | None], cap: int, window: int, floor: float
+    ) -> list[tuple[str, str]]:
         import numpy as np
 
+        rows = np.array(sorted(self.index[k] for k in only if k in self.index), dtype=np.int64)
+        if not len(rows):
+            return []
+        mine = np.zeros(len(self.keys), dtype=bool)
+        mine[rows] = True
+        words = np.zeros(max(1, self.vocabulary), dtype=bool)
+        words[self.word[mine[self.doc]]] = True
+        found = self._walk(words[self.word], day, cap, window, floor)
+        index = self.index
+        return [(a, b) for a, b in found if mine[index[a]] or mine[index[b]]]
+
+    def _walk(
+        self, entries: Any, day: Mapping[str, int | None], cap: int, window: int, floor: float
+    ) -> list[tuple[str, str]]:
+        """The candidate pairs from the entries selected by the boolean mask ``entries`` (None: all)."""
+        import numpy as np
+
+        doc, word, weight = self.doc, self.word, self.weight
+        if entries is not None:
+            doc, word, weight = doc[entries], word[entries], weight[entries]
         days = np.array([-1 if (n := day.get(k)) is None else n for k in self.keys], dtype=np.int64)
-        entry_day = days[self.doc]
-        order = np.lexsort((self.doc, entry_day, self.word))
-        word, d, doc, weight = self.word[order], entry_day[order], self.doc[order], self.weight[order]
+        entry_day = days[doc]
+        order = np.lexsort((doc, entry_day, word))
+        word, d, doc, weight = word[order], entry_day[order], doc[order], weight[order]
         stride = int(d.max(initial=0)) + window + 3
         key = word * stride + (d + 1)
         undated = d < 0

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from ..errors import EmptyViewError, ViewError
 from .page import Page, explore, render_html, write_graph_html, write_html, write_view
-from .patch import page_shape, patch_page, same_shapes
+from .patch import page_shape, patch_page, same_shapes, shape_of
 from .view import DEFAULT_MAX_NODES, View, select_view
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "render_html",
     "same_shapes",
     "select_view",
+    "shape_of",
     "write_graph_html",
     "write_html",
     "write_view",

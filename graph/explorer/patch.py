@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..errors import StaleIndex
 from ..model import KnowledgeGraph, successors
 from .data import _TEXT_FIELDS, _edge_key_order, _item_text, _json
 
-__all__ = ["page_shape", "patch_page", "same_shapes"]
+__all__ = ["page_shape", "patch_page", "same_shapes", "shape_of"]
 
 
 def page_shape(g: nx.MultiDiGraph, node: str) -> tuple[Any, ...] | None:
@@ -38,9 +39,17 @@ def page_shape(g: nx.MultiDiGraph, node: str) -> tuple[Any, ...] | None:
     if node not in g:
         return None
     data = g.nodes[node]
-    out = sorted(
-        (v, *_edge_key_order(k), e.get("relation")) for v, keys in successors(g)[node].items() for k, e in keys.items()
-    )
+    edges = ((v, k, e.get("relation")) for v, keys in successors(g)[node].items() for k, e in keys.items())
+    return shape_of(data, edges)
+
+
+def shape_of(data: Mapping[str, Any], edges: Iterable[tuple[str, Any, Any]]) -> tuple[Any, ...]:
+    """:func:`page_shape` from a node's attributes and its out-edges as ``(target, key, relation)``.
+
+    >>> shape_of({"kind": "a"}, [("t", "about", "about")])
+    ('a', None, None, (('t', 'str', 'about', 'about'),))
+    """
+    out = sorted((v, *_edge_key_order(k), relation) for v, k, relation in edges)
     return (str(data.get("kind", "")), data.get("heat"), data.get("quality"), tuple(out))
 
 

@@ -11,14 +11,14 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 
-from ..enrich import enrich
+from ..enrich import Memo, enrich
 from ..merge import merge
 from ..model import BuildReport, FileCounts, KnowledgeGraph
 from ..read import MAX_FILE_BYTES, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
 from .sources import Progress, ReadCache, find_source_names, read_files
 
-__all__ = ["Progress", "ReadCache", "assemble", "build", "find_source_names", "read_files"]
+__all__ = ["Progress", "ReadCache", "assemble", "assemble_with_memo", "build", "find_source_names", "read_files"]
 
 
 def build(
@@ -69,6 +69,16 @@ def assemble(
     stories: bool = False,
 ) -> KnowledgeGraph:
     """Merge read results (in path order) into a :class:`KnowledgeGraph` with its report (and its stories)."""
+    return assemble_with_memo(results, problems, timings, stories)[0]
+
+
+def assemble_with_memo(
+    results: Sequence[FileResult],
+    problems: Sequence[Diagnostic] = (),
+    timings: dict[str, float] | None = None,
+    stories: bool = False,
+) -> tuple[KnowledgeGraph, Memo | None]:
+    """:func:`assemble`, and the memo of its stories (None without them) for a later rebuild."""
     started = time.perf_counter()
     report = BuildReport(files=FileCounts(seen=len(results)))
     report.diagnostics.extend(problems)
@@ -80,9 +90,10 @@ def assemble(
     graph = merge(articles, report.diagnostics)
     report.timings.update(timings or {})
     report.timings["merge"] = time.perf_counter() - started
+    memo = None
     if stories:
         began = time.perf_counter()
-        enrich(graph)
+        memo = enrich(graph).memo
         report.timings["stories"] = time.perf_counter() - began
     report.count(graph)
-    return KnowledgeGraph(graph, report)
+    return KnowledgeGraph(graph, report), memo

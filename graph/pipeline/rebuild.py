@@ -46,16 +46,17 @@ from typing import Any, Final
 
 import networkx as nx
 
-from ..enrich import ACTIVITY, enrich, snapshot
+from ..enrich import ACTIVITY, Memo, enrich, snapshot
 from ..enrich import KINDS as ENRICHED
+from ..enrich import RELATIONS as ENRICHED_RELATIONS
 from ..errors import OutputError
-from ..explorer import page_shape
-from ..model import KnowledgeGraph, attributes
+from ..explorer import shape_of
+from ..model import KnowledgeGraph, attributes, successors
 from ..outputs import Previous, Written, write_build
 from ..read import MAX_FILE_BYTES, digest, load_bytes, source_labels
 from ..records import Diagnostic, FileResult
 from ..staging import CACHE_DIR, Staging
-from .build import assemble
+from .build import assemble_with_memo
 from .remerge import update_graph
 from .sources import Progress, find_source_names, parse_sources
 from .state import Blobs, Compact, FileState, State, Store, code_version, compact, load_state
@@ -126,7 +127,7 @@ def _build_staged(
     """
     found = time.perf_counter()
     store = Store(target, staging.path)
-    state, graph, blobs = _open_previous(store, staging.path, cache)
+    state, graph, memo, blobs = _open_previous(store, staging.path, cache)
     scan = _scan(names, state, blobs, scheduler, max_file_bytes)
     incremental = (
         state is not None
@@ -150,12 +151,12 @@ def _build_staged(
         kg.report.timings["merge"] = time.perf_counter() - read_done
         if before is not None:
             began = time.perf_counter()
-            _enrich_again(kg, keys, shapes, before)
+            memo = _enrich_again(kg, keys, shapes, before, memo)
             kg.report.timings["stories"] = time.perf_counter() - began
         previous = Previous(target, keys, dict(state.indexes), shapes=shapes)
     else:
         ordered = [results[n] if n in results else pickle.loads(blobs[n]) for n in names]
-        kg = assemble(ordered, problems, timings=timings, stories=stories)
+        kg, memo = assemble_with_memo(ordered, problems, timings=timings, stories=stories)
         del ordered
     kg.report.files.cached = len(names) - len(results)  # results: the files read this time
     del results, scan  # the graph holds what the outputs need: free the parses before writing
@@ -169,7 +170,7 @@ def _build_staged(
         jobs=jobs,
         previous=previous,
         layout_cache=store.folder / "layout.json" if cache else None,
-        meanwhile=functools.partial(_save_graph, store, new_state, kg.graph) if cache else None,
+        meanwhile=functools.partial(_save_graph, store, new_state, kg.graph, memo) if cache else None,
         staging=staging,
     )
     if cache:
@@ -179,45 +180,76 @@ def _build_staged(
     return kg, written
 
 
-_Before = tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...] | None]]
+_Before = dict[str, tuple[Any, ...]]
 
 
 def _before_enrich(g: nx.MultiDiGraph) -> _Before:
-    """What the last build's stories decided (:func:`~graph.enrich.snapshot`) and the page shapes of the nodes."""
-    shapes = {n: page_shape(g, n) for n, d in attributes(g).items() if d.get("kind") in ("article", *ENRICHED)}
-    return snapshot(g), shapes
+    """What the last build's stories decided (:func:`~graph.enrich.snapshot`)."""
+    return snapshot(g)
 
 
 def _enrich_again(
-    kg: KnowledgeGraph, keys: set[str], shapes: dict[str, tuple[Any, ...] | None], before: _Before
-) -> None:
+    kg: KnowledgeGraph,
+    keys: set[str],
+    shapes: dict[str, tuple[Any, ...] | None],
+    decided: _Before,
+    memo: Memo | None,
+) -> Memo:
     """Find the stories again; add the nodes that changed since the last build to ``keys`` (and their
     page shape then to ``shapes``). A node the merge removed takes its inferred edges with it: the
     comparison is with the graph before the merge, so the articles that pointed at it are rewritten."""
     g = kg.graph
-    decided, old_shapes = before
-    for node in enrich(g, before=decided):
+    done = enrich(g, before=decided, memo=memo)
+    for node in done.changed:
         keys.add(node)
-        if node not in shapes:
-            shapes[node] = old_shapes.get(node)
+        if node not in shapes:  # the merge left it alone: its shape then is its shape now, with its old stories
+            shapes[node] = _shape_before(g, node, decided.get(node))
     kg.report.count(g)
+    return done.memo
 
 
-def _open_previous(store: Store, staging: Path, cache: bool) -> tuple[State | None, nx.MultiDiGraph | None, Blobs]:
-    """The last build's state, its merged graph and its record log (None, None and an empty log: none usable)."""
+def _shape_before(g: nx.MultiDiGraph, node: str, decided: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    """The page shape of ``node`` before the stories were found again, when the merge did not change it.
+
+    ``decided``: its :func:`~graph.enrich.snapshot` entry then: for a node of the stage's own kinds,
+    its data and out-edges (None: it did not exist); for another node, the stage's edges out of it.
+    Every edge the stage makes is keyed by its relation.
+    """
+    if node not in g or attributes(g)[node].get("kind") in ENRICHED:
+        if decided is None or len(decided) != 2:
+            return None
+        data, edges = decided
+        return shape_of(dict(data), ((v, relation, relation) for v, relation in edges))
+    own = [
+        (v, k, e.get("relation"))
+        for v, keyed in successors(g)[node].items()
+        for k, e in keyed.items()
+        if e.get("relation") not in ENRICHED_RELATIONS
+    ]
+    then = [(v, relation, relation) for v, relation in decided[0]] if decided is not None else []
+    return shape_of(attributes(g)[node], own + then)
+
+
+def _open_previous(
+    store: Store, staging: Path, cache: bool
+) -> tuple[State | None, nx.MultiDiGraph | None, Memo | None, Blobs]:
+    """The last build's state, its merged graph, the memo of its stories and its record log (None, None, None
+    and an empty log: none usable)."""
     state = load_state(store) if cache else None
     graph: nx.MultiDiGraph | None = None
+    memo: Memo | None = None
     if state is not None:
         loaded = store.load("graph.pickle")
-        if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == state.build_id:
+        if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == state.build_id:
             graph = loaded[1]
+            memo = loaded[2] if isinstance(loaded[2], Memo) else None
     blobs = Blobs(store.folder / "records.log", staging)
     if state is not None:
         opened = Blobs.open(store.folder / "records.log", staging, state)
         if opened is None:
-            return None, graph, blobs
+            return None, graph, memo, blobs
         blobs = opened
-    return state, graph, blobs
+    return state, graph, memo, blobs
 
 
 @dataclass(slots=True)
@@ -325,9 +357,9 @@ def _save_log(store: Store, state: State, blobs: Blobs) -> None:
         blobs.close()
 
 
-def _save_graph(store: Store, state: State, graph: nx.MultiDiGraph) -> None:
-    """Save the merged graph of the build of ``state`` (the state itself is saved last)."""
-    store.save("graph.pickle", (state.build_id, graph))
+def _save_graph(store: Store, state: State, graph: nx.MultiDiGraph, memo: Memo | None) -> None:
+    """Save the merged graph of the build of ``state`` and the memo of its stories (the state itself is saved last)."""
+    store.save("graph.pickle", (state.build_id, graph, memo))
 
 
 def _for_state(result: FileResult) -> tuple[bytes, list[Compact]]:
