@@ -31,7 +31,7 @@ from typing import Any, Final
 import networkx as nx
 
 from ..identity import ID, id_iri
-from ..model import attributes, successors
+from ..model import attributes, predecessors, successors
 from .stories import Article, Detected, Memo, Options, counts, detect, founder, representative, story_key
 
 __all__ = ["ACTIVITY", "KINDS", "RELATIONS", "Enriched", "Memo", "Options", "enrich", "inferred_of", "snapshot"]
@@ -48,6 +48,7 @@ METHOD: Final = (
 )
 _NG: Final = "https://w3id.org/newsgraph/vocab#"
 PREDICATE_OF: Final = {"inferred_related": _NG + "inferredRelation", "copy_of": _NG + "copyOf"}
+_RELATION_OF: Final = {iri: relation for relation, iri in PREDICATE_OF.items()}
 
 
 @dataclass(slots=True)
@@ -122,31 +123,44 @@ def _related(g: nx.MultiDiGraph) -> Iterable[tuple[str, str]]:
 
 
 def _strip(g: nx.MultiDiGraph) -> None:
-    """Remove what the last run added."""
-    g.remove_nodes_from([n for n, d in attributes(g).items() if d.get("kind") in KINDS])
-    drop = [
-        (u, v, k)
-        for u, nbrs in successors(g).items()
-        for v, keyed in nbrs.items()
-        for k, e in keyed.items()
-        if e.get("relation") in RELATIONS
-    ]
+    """Remove what the last run added: its nodes (with the edges to and from them) and its inferred edges."""
+    drop = [(u, v, relation) for u, v, relation in _inferred_edges(g) if g.has_edge(u, v, relation)]
     g.remove_edges_from(drop)
+    g.remove_nodes_from([n for n, d in attributes(g).items() if d.get("kind") in KINDS])
+
+
+def _inferred_edges(g: nx.MultiDiGraph) -> Iterable[tuple[str, str, str]]:
+    """``(subject, object, relation)`` of every inference node: the edges between articles this stage made.
+
+    Every such edge is made with its inference node (:func:`_infer`), keyed by its relation, so they are
+    found from the few thousand inference nodes rather than by walking every edge of the graph.
+    """
+    for data in attributes(g).values():
+        if data.get("kind") == "inference":
+            relation = _RELATION_OF.get(str(data.get("predicate")))
+            subject, obj = data.get("subject"), data.get("object")
+            if relation is not None and isinstance(subject, str) and isinstance(obj, str):
+                yield subject, obj, relation
 
 
 def snapshot(g: nx.MultiDiGraph) -> dict[str, tuple[Any, ...]]:
     """node → what this stage decides of it: the data of its own nodes, the edges it added to others."""
     out: dict[str, tuple[Any, ...]] = {}
+    added: dict[str, list[tuple[str, str]]] = {}
+    pred, succ = predecessors(g), successors(g)
     for node, data in attributes(g).items():
-        if data.get("kind") in KINDS:
-            out[node] = (sorted(data.items()), _edges(g, node))
-    for u, nbrs in successors(g).items():
-        if u in out:
+        if data.get("kind") not in KINDS:
             continue
-        mine = [
-            (v, e["relation"]) for v, keyed in nbrs.items() for e in keyed.values() if e.get("relation") in RELATIONS
-        ]
-        if mine:
+        out[node] = (sorted(data.items()), _edges(g, node))
+        if data["kind"] == "story":
+            for u, keyed in pred[node].items():
+                if "part_of" in keyed:
+                    added.setdefault(u, []).append((node, "part_of"))
+    for u, v, relation in _inferred_edges(g):
+        if u in succ and relation in succ[u].get(v, {}):
+            added.setdefault(u, []).append((v, relation))
+    for u, mine in added.items():
+        if u not in out:
             out[u] = (sorted(mine),)
     return out
 
