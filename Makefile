@@ -37,11 +37,15 @@ corpus: $(STAMP)
 	$(BIN)/newsgraph build $(CORPUS) -o out/corpus
 
 # The notebooks read the shared corpus when it is beside the project, else seeds/;
-# NEWSGRAPH_CORPUS=FOLDER make notebooks runs them on another folder.
+# NEWSGRAPH_CORPUS=FOLDER make notebooks runs them on another folder (NOTEBOOKS_OUT=DIR writes
+# the HTML elsewhere). The HTML opens offline: nbconvert's lab template would load require.js,
+# MathJax and Mermaid from a CDN (the notebooks use none of them); notebooks/templates/offline
+# leaves those scripts out, and images are inline.
 notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=240 \
-		--output-dir out/notebooks notebooks/*.ipynb
-	@echo "open out/notebooks/*.html in a browser"
+		--TemplateExporter.extra_template_basedirs=notebooks/templates --template offline --embed-images \
+		--output-dir $(or $(NOTEBOOKS_OUT),out/notebooks) notebooks/*.ipynb
+	@echo "open $(or $(NOTEBOOKS_OUT),out/notebooks)/*.html in a browser"
 
 # The whole benchmark takes about an hour (the 1M-item streaming build, twice, and ~5 GB of disk).
 # A quick one: make bench BENCH_ARGS="--sizes 6000,60000 --big '' --skip stages"

@@ -559,8 +559,8 @@ def _graph_imports(source: str, package: str) -> set[str]:
 
 
 def test_analysis_imports_only_the_layers_below_it() -> None:
-    """No output writer, pipeline, explorer or CLI: the model, RDF, SPARQL and the leaves only."""
-    allowed = ("model", "rdf", "sparql", "store", "records", "identity", "errors", "analysis")
+    """No output writer, pipeline, explorer or CLI: the model, enrich (constants), RDF, SPARQL and the leaves only."""
+    allowed = ("model", "enrich", "rdf", "sparql", "store", "records", "identity", "errors", "analysis")
     assert _graph_imports("def f():\n    from ..export import x\n", "graph.analysis") == {"graph.export"}
     assert _graph_imports("from . import stories\nimport graph.cli", "graph.analysis") == {
         "graph.analysis.stories",
@@ -569,3 +569,322 @@ def test_analysis_imports_only_the_layers_below_it() -> None:
     for path in sorted(Path(analysis.__file__).parent.glob("*.py")):
         for name in _graph_imports(path.read_text(encoding="utf-8"), "graph.analysis"):
             assert name.split(".")[1] in allowed, (path.name, name)
+
+
+# ---------------------------------------------------------------- stories found from evidence
+
+O1 = "https://a.com/oregon"
+O2 = "https://c.com/oregon-health"
+O3 = "https://b.com/oregon-copy"
+T1 = "https://b.com/thailand"
+T2 = "https://c.com/thailand-confirms"
+H1 = "https://a.com/hornets"
+OREGON = "Oregon reports 70 new coronavirus cases and two deaths"
+OREGON_EXCERPT = "The Oregon Health Authority said Portland hospitals remain under capacity."
+THAILAND = "Thailand reports 3 new coronavirus cases"
+THAILAND_2 = "Thailand confirms 3 new coronavirus cases, no deaths"
+
+
+@pytest.fixture
+def storied(write_item: WriteItem, tmp_path: Path) -> KnowledgeGraph:
+    """Two events chained by a publisher's related link, built with stories.
+
+    Oregon: o1 (Daily A, 6 May 08:00), o2 (Daily C, 10:00, reworded) and o3 (Daily B, 12:00, o1 word for
+    word: a syndicated copy). Thailand: t1 (Daily B, 09:00) and t2 (Daily C, 11:00). Related links:
+    o1 → t1 (a different event: other place, other count) and t1 → t2. h1 (Daily A, 7 May) stands alone.
+    """
+    write_item(
+        "o1.md",
+        **_item(O1, OREGON, "2020-05-06T08:00:00Z", A, excerpt=OREGON_EXCERPT, topics=["Virus"], tags=["US-OR"]),
+        related=[_stub(T1, THAILAND, "2020-05-06T09:00:00Z", B)],
+    )
+    oregon_2 = "Oregon Health Authority: 70 new cases, two more deaths"
+    excerpt_2 = "Portland hospitals remain under capacity, the Oregon Health Authority said."
+    write_item("o2.md", **_item(O2, oregon_2, "2020-05-06T10:00:00Z", C, excerpt=excerpt_2, topics=["Virus"]))
+    write_item("o3.md", **_item(O3, OREGON, "2020-05-06T12:00:00Z", B, excerpt=OREGON_EXCERPT, topics=["Virus"]))
+    bangkok = "Bangkok officials said no new deaths were recorded in Thailand."
+    write_item(
+        "t1.md",
+        **_item(T1, THAILAND, "2020-05-06T09:00:00Z", B, excerpt=bangkok, topics=["Virus"], tags=["TH"]),
+        related=[_stub(T2, THAILAND_2, "2020-05-06T11:00:00Z", C)],
+    )
+    bangkok_2 = "Bangkok officials recorded no new deaths in Thailand, the ministry said."
+    write_item("t2.md", **_item(T2, THAILAND_2, "2020-05-06T11:00:00Z", C, excerpt=bangkok_2, topics=["Virus"]))
+    hornets = "Entomologists warn of the Asian giant hornet."
+    write_item("h1.md", **_item(H1, "Murder hornets spotted in Washington", "2020-05-07T09:00:00Z", A, excerpt=hornets))
+    built = graph.build([tmp_path / "corpus"], stories=True, jobs=1)
+    assert built.report.errors == []
+    return built
+
+
+def test_stories_come_from_the_story_nodes(storied: KnowledgeGraph) -> None:
+    found = analysis.stories(storied)
+    assert [s.articles for s in found] == [(O1, O2, O3), (T1, T2)]  # largest first, publication order
+    assert all(s.iri is not None and storied.graph.nodes[s.iri]["kind"] == "story" for s in found)
+    assert found[0].title == storied.graph.nodes[found[0].iri]["label"]
+    assert found[0].outlets == (_outlet(storied, "Daily A"), _outlet(storied, "Daily C"), _outlet(storied, "Daily B"))
+    assert found[0].span_hours == 4.0
+    # The publishers' links alone chain both events into one component.
+    assert [c.articles for c in analysis.related_components(storied)] == [(O1, T1, T2)]
+    assert all(c.iri is None for c in analysis.related_components(storied))
+    assert analysis.story_of(storied, O2) == found[0]
+    assert analysis.story_of(storied, H1) is None
+    assert [s.size for s in analysis.stories(storied, min_size=3)] == [3]
+
+
+def test_a_build_without_stories_falls_back_to_related_components(kg: KnowledgeGraph) -> None:
+    assert analysis.stories(kg) == analysis.related_components(kg)
+    assert all(s.iri is None for s in analysis.stories(kg))
+    assert analysis.stories_frame(kg)["story"].isna().all()
+
+
+def test_stories_frame_and_story_articles_of_found_stories(storied: KnowledgeGraph) -> None:
+    frame = analysis.stories_frame(storied)
+    assert frame["articles"].tolist() == [3, 2]
+    assert frame["story"].tolist() == [s.iri for s in analysis.stories(storied)]
+    spread = analysis.story_articles(storied, analysis.stories(storied)[0])
+    assert spread.index.tolist() == [O1, O2, O3]
+    assert spread["links"].tolist() == [0, 0, 0]  # no publisher linked the Oregon reports
+    assert spread["inferred"].tolist() == [2, 2, 2]
+    assert spread["copy_of"].tolist()[2] == "Daily A"
+    assert spread["copy_of"].isna().tolist() == [True, True, False]
+
+
+def test_related_pairs_say_which_links_stay_within_a_story(storied: KnowledgeGraph) -> None:
+    pairs = analysis.related_pairs(storied).set_index(["source", "target"])
+    assert pairs["same_story"].to_dict() == {(O1, T1): False, (T1, T2): True}
+    assert analysis.related_pairs(storied, found=analysis.related_components(storied))["same_story"].all()
+
+
+def test_every_article_is_in_at_most_one_story(storied: KnowledgeGraph) -> None:
+    members = [a for s in analysis.stories(storied) for a in s.articles]
+    assert len(members) == len(set(members))
+
+
+def test_inferred_links(storied: KnowledgeGraph) -> None:
+    links = analysis.inferred_links(storied)
+    assert links["score"].is_monotonic_decreasing
+    assert set(links["relation"]) == {"inferred_related", "copy_of"}
+    related = analysis.inferred_links(storied, "inferred_related")
+    assert {frozenset(p) for p in zip(related["a"], related["b"], strict=True)} == {
+        frozenset({O1, O2}),
+        frozenset({O1, O3}),
+        frozenset({O2, O3}),
+    }
+    row = related.set_index(["a", "b"]).loc[(O1, O2)]
+    assert row["a_title"] == OREGON and row["a_outlet"] == "Daily A" and row["b_outlet"] == "Daily C"
+    assert 0.3 <= row["score"] <= 1.5 and row["method"]
+    assert row["hours_apart"] == 2.0 and not row["same_outlet"] and row["same_story"]
+    assert row["story"] == analysis.stories(storied)[0].title
+    assert (analysis.inferred_links(storied, "copy_of")["relation"] == "copy_of").all()
+
+
+def test_syndicated_copies_and_syndication_per_outlet(storied: KnowledgeGraph) -> None:
+    copies = analysis.syndicated_copies(storied)
+    assert copies[["copy", "original"]].values.tolist() == [[O3, O1]]
+    row = copies.iloc[0]
+    assert (row["copy_outlet"], row["original_outlet"], row["hours_after"]) == ("Daily B", "Daily A", 4.0)
+    assert row["score"] >= 0.9 and not row["same_outlet"]
+    per_outlet = analysis.syndication(storied)
+    assert per_outlet.index.name == "outlet" and per_outlet.index[0] == "Daily B"
+    assert per_outlet.loc["Daily B", ["articles", "copies", "copied"]].tolist() == [2, 1, 0]
+    assert per_outlet.loc["Daily B", "share"] == 0.5
+    assert per_outlet.loc["Daily B", "sources"] == ["Daily A"]
+    assert per_outlet.loc["Daily A", "copied"] == 1
+    assert per_outlet["share"].between(0, 1).all()
+    assert per_outlet["articles"].sum() == 6
+
+
+def test_component_split_shows_where_each_article_landed(storied: KnowledgeGraph) -> None:
+    split = analysis.component_split(storied, T2)  # an article: its related-link component
+    assert split.component.articles == (O1, T1, T2)
+    same = analysis.component_split(storied, analysis.related_components(storied)[0])
+    assert same.component == split.component == analysis.related_components(storied)[0]
+    assert all(getattr(same, f).equals(getattr(split, f)) for f in ("members", "stories", "links"))
+    assert split.parts == 2
+    assert split.members.index.tolist() == [O1, T1, T2]
+    assert split.members["story_rank"].tolist() == [0, 1, 1]
+    assert split.members.loc[O1, "story_size"] == 3
+    assert split.stories["members"].tolist() == [1, 2] and split.stories["articles"].tolist() == [3, 2]
+    links = split.links
+    related = links[links["relation"] == "related"]
+    assert related[["a", "b", "same_story"]].values.tolist() == [[O1, T1, False], [T1, T2, True]]
+    assert related["score"].isna().all() and related["inside"].all()
+    inferred = links[links["relation"] != "related"]
+    assert len(inferred) == 3 and inferred["score"].notna().all() and not inferred["inside"].any()
+    assert set(inferred["a"]) | set(inferred["b"]) >= {O1, O2, O3}
+    lone = analysis.component_split(storied, H1)
+    assert lone.component.articles == (H1,) and lone.parts == 0 and lone.links.empty
+    with pytest.raises(KeyError):
+        analysis.component_split(storied, "https://nowhere.example/")
+
+
+def test_component_split_without_stories_keeps_each_component_whole(kg: KnowledgeGraph) -> None:
+    split = analysis.component_split(kg, A2)
+    assert split.parts == 1 and split.members["story_rank"].tolist() == [0, 0, 0]
+    assert split.links["same_story"].all() and (split.links["relation"] == "related").all()
+
+
+def test_seeds_with_stories() -> None:
+    kg = graph.build(["seeds"], stories=True, jobs=1)
+    assert [s.size for s in analysis.stories(kg)] == [2]
+    assert [c.size for c in analysis.related_components(kg)] == [3, 2]
+    split = analysis.component_split(kg, analysis.related_components(kg)[0])
+    assert split.parts == 1 and split.members["story_rank"].isna().sum() == 1
+    assert analysis.inferred_links(kg).empty and analysis.syndicated_copies(kg).empty
+    assert analysis.syndication(kg)["share"].between(0, 1).all()
+
+
+def test_tables_of_a_build_without_stories_are_empty_with_their_columns(kg: KnowledgeGraph) -> None:
+    for graph_ in (kg, KnowledgeGraph.empty()):
+        links = analysis.inferred_links(graph_)
+        assert links.empty and {"a", "b", "a_title", "b_title", "score", "method", "hours_apart"} <= set(links.columns)
+        assert links["score"].dtype == float and links["same_outlet"].dtype == bool
+        copies = analysis.syndicated_copies(graph_)
+        assert copies.empty and list(copies.columns[:2]) == ["copy", "original"]
+        assert copies["hours_after"].dtype == float
+    places = analysis.places(KnowledgeGraph.empty())
+    assert places.empty and places.index.name == "place" and places["articles"].dtype == "int64"
+    assert places["lat"].dtype == float
+    per_outlet = analysis.syndication(kg)
+    assert per_outlet["copies"].sum() == 0 and per_outlet["share"].tolist() == [0.0] * 4
+    assert analysis.syndication(KnowledgeGraph.empty()).empty
+
+
+# ---------------------------------------------------------------- places
+
+
+def _placed() -> KnowledgeGraph:
+    """Places as a build makes them: one node per place (the tags UK and GB are one), subdivisions in their country."""
+    from graph.model import BuildReport
+
+    g = nx.MultiDiGraph()
+    place = "https://w3id.org/newsgraph/id/place/"
+    nodes = {
+        "GB": ("United Kingdom", "country", "GB", 51.5, -0.13),
+        "GB-SCT": ("Scotland", "subdivision", "GB", 55.86, -4.26),
+        "US": ("United States", "country", "US", 38.9, -77.04),
+        "US-GA": ("Georgia", "subdivision", "US", 33.75, -84.39),
+        "GE": ("Georgia", "country", "GE", None, None),
+    }
+    for code, (name, kind, country, lat, lon) in nodes.items():
+        data = {"kind": "place", "label": name, "name": name, "code": code, "place_type": kind}
+        if code == "GE":
+            data["country"] = country  # as the spec allows; else from contained_in, or its own code
+        if lat is not None:
+            data |= {"lat": lat, "lon": lon}
+        g.add_node(place + code, **data)
+    for sub, country in (("GB-SCT", "GB"), ("US-GA", "US")):
+        g.add_edge(place + sub, place + country, key="contained_in", relation="contained_in")
+    located = {"a1": ["GB"], "a2": ["GB", "GB-SCT"], "a3": ["GB-SCT"], "a4": ["US-GA"], "a5": ["GE"], "a6": ["US"]}
+    for article, codes in located.items():
+        g.add_node(article, kind="article", title=article)
+        for code in codes:
+            g.add_edge(article, place + code, key="content_location", relation="content_location")
+    g.add_node("uk", kind="tag", label="UK", place=True)
+    g.add_edge("uk", place + "GB", key="names_place", relation="names_place")
+    return KnowledgeGraph(g, BuildReport())
+
+
+def test_places_one_row_per_place_with_its_articles() -> None:
+    frame = analysis.places(_placed())
+    assert frame.index.tolist() == ["United Kingdom", "Scotland", "United States", "Georgia (GE)", "Georgia (US-GA)"]
+    assert frame.index.is_unique and frame["code"].is_unique
+    assert frame.loc["United Kingdom", ["articles", "articles_within"]].tolist() == [2, 3]  # a2 counted once
+    assert frame.loc["United States", ["articles", "articles_within"]].tolist() == [1, 2]
+    assert frame.loc["Scotland", ["type", "country"]].tolist() == ["subdivision", "GB"]
+    assert frame["country"].tolist() == ["GB", "GB", "US", "GE", "US"]
+    assert frame.loc["Scotland", "lat"] == 55.86
+    assert pd.isna(frame.loc["Georgia (GE)", "lat"]) and frame["lat"].dtype == float
+    assert frame.loc["Georgia (US-GA)", "id"] == "https://w3id.org/newsgraph/id/place/US-GA"
+
+
+def test_places_of_a_build_take_each_place_once(write_item: WriteItem, tmp_path: Path) -> None:
+    write_item("uk.md", **_item("https://a.com/uk", "London", "2020-05-06T08:00:00Z", A, tags=["UK"]))
+    write_item("gb.md", **_item("https://b.com/gb", "Britain", "2020-05-06T09:00:00Z", B, tags=["GB", "Coronavirus"]))
+    write_item("ca.md", **_item("https://c.com/ca", "Los Angeles", "2020-05-06T10:00:00Z", C, tags=["US-CA"]))
+    kg = graph.build([tmp_path / "corpus"], jobs=1)
+    frame = analysis.places(kg)
+    if frame.empty:
+        pytest.skip("this build makes no place nodes yet")
+    assert frame.loc["United Kingdom", ["code", "type", "country", "articles"]].tolist() == ["GB", "country", "GB", 2]
+    assert frame.loc["California", ["code", "type", "country", "articles"]].tolist() == [
+        "US-CA",
+        "subdivision",
+        "US",
+        1,
+    ]
+    assert frame.loc["United States", ["articles", "articles_within"]].tolist() == [0, 1]
+    assert sorted(frame["code"]) == ["GB", "US", "US-CA"]
+
+
+# ---------------------------------------------------------------- stories on the shared corpus
+
+
+@pytest.fixture(scope="module")
+def corpus_kg() -> KnowledgeGraph:
+    from tests.conftest import CORPUS
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (needs ../shared beside the project)")
+    return graph.build([CORPUS], stories=True)
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_the_largest_story_is_not_the_related_chain(corpus_kg: KnowledgeGraph) -> None:
+    """Measured on the corpus: the largest related-link component has 39 articles; the largest story 19."""
+    found = analysis.stories(corpus_kg)
+    chain = analysis.related_components(corpus_kg)[0]
+    assert chain.size >= 30
+    assert found[0].size < chain.size and set(found[0].articles) != set(chain.articles)
+    assert all(s.iri is not None and s.size >= 2 for s in found)
+    members = [a for s in found for a in s.articles]
+    assert len(members) == len(set(members))  # every article of a story of 2+ appears exactly once
+    parts = {a for a, _, rel in corpus_kg.graph.edges(data="relation") if rel == "part_of"}
+    assert set(members) == parts
+    frame = analysis.stories_frame(corpus_kg, found=found)
+    assert frame["articles"].sum() == len(members) and frame["story"].is_unique
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_the_related_chain_is_split_into_several_stories(corpus_kg: KnowledgeGraph) -> None:
+    chain = analysis.related_components(corpus_kg)[0]
+    split = analysis.component_split(corpus_kg, chain)
+    assert split.parts >= 3  # measured: 17 stories, and 17 of its 39 articles in none
+    assert len(split.members) == chain.size
+    assert split.members["story_rank"].notna().any() and split.members["story_rank"].isna().any()
+    related = split.links[split.links["relation"] == "related"]
+    assert related["inside"].all() and not related["same_story"].all()
+    inferred = split.links[split.links["relation"] == "inferred_related"]
+    assert not inferred.empty and (inferred["score"] > 0).all() and inferred["same_story"].all()
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_inferred_links_and_syndication_on_the_corpus(corpus_kg: KnowledgeGraph) -> None:
+    links = analysis.inferred_links(corpus_kg)
+    inferences = sum(1 for _, kind in corpus_kg.graph.nodes(data="kind") if kind == "inference")
+    assert len(links) == inferences > 0
+    assert links["a_title"].notna().all() and links["score"].notna().all()
+    assert (links["hours_apart"].dropna() >= 0).all()
+    copies = analysis.syndicated_copies(corpus_kg)
+    assert len(copies) == (links["relation"] == "copy_of").sum() > 0
+    assert (copies["score"] >= 0.9).all() and (copies["hours_after"].dropna() >= 0).all()
+    per_outlet = analysis.syndication(corpus_kg)
+    assert per_outlet["share"].between(0, 1).all() and per_outlet.index.is_unique
+    assert per_outlet["copies"].sum() == len(copies) and per_outlet["copied"].sum() == len(copies)
+    assert (per_outlet["copies"] <= per_outlet["articles"]).all()
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_places_on_the_corpus(corpus_kg: KnowledgeGraph) -> None:
+    frame = analysis.places(corpus_kg)
+    if not any(kind == "place" for _, kind in corpus_kg.graph.nodes(data="kind")):
+        assert frame.empty
+        pytest.skip("this build makes no place nodes yet")
+    assert frame.index.is_unique and frame["code"].is_unique
+    assert "UK" not in set(frame["code"])  # UK and GB are one place
+    assert (frame["articles_within"] >= frame["articles"]).all() and frame["articles"].sum() > 0

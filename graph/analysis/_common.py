@@ -15,12 +15,15 @@ from typing import Final, Literal, TypeAlias
 import networkx as nx
 import pandas as pd
 
+from ..enrich import ACTIVITY
 from ..model import KnowledgeGraph
 
 GraphLike: TypeAlias = KnowledgeGraph | nx.Graph
 By = Literal["topic", "tag", "outlet", "domain"]
 
 _DATE_COLUMNS: Final = ("published_at", "updated_at")
+#: The inference predicate's local name → the relation of its edge (:mod:`graph.enrich`).
+_RELATION_OF_PREDICATE: Final = {"inferredRelation": "inferred_related", "copyOf": "copy_of"}
 #: The relation from an article to each groupable kind.
 _RELATION_OF: Final = {
     "provider": "published_by",
@@ -85,6 +88,43 @@ def _labels(g: nx.Graph, nodes: Iterable[str]) -> dict[str, str]:
         labels[n] = label
     seen = Counter(labels.values())
     return {n: (lab if seen[lab] == 1 else f"{lab} <{n}>") for n, lab in labels.items()}
+
+
+def _has_stories(g: nx.Graph) -> bool:
+    """True when the build found stories from evidence (``stories=True``): it has the activity or story nodes."""
+    return ACTIVITY in g or any(kind == "story" for _, kind in g.nodes(data="kind"))
+
+
+def _part_of(g: nx.MultiDiGraph) -> dict[str, str]:
+    """article → the ``story`` node it is ``part_of`` (articles in no story are left out)."""
+    return {u: v for u, v, rel in g.edges(data="relation") if rel == "part_of"}
+
+
+def _title(g: nx.Graph, article: str) -> str:
+    """The article's headline (else its label, else its IRI)."""
+    data = g.nodes[article]
+    return str(data.get("title") or data.get("label") or article)
+
+
+def _hours_apart(g: nx.Graph, u: str, v: str) -> float:
+    """Hours from ``u``'s publication to ``v``'s (negative when ``v`` came first); ``NaN`` when undated."""
+    tu, tv = _published(g, u), _published(g, v)
+    return (tv - tu).total_seconds() / 3600 if tu is not None and tv is not None else float("nan")
+
+
+def _inferences(g: nx.Graph) -> list[tuple[str, str, str, float, str]]:
+    """``(relation, subject, object, score, method)`` of every ``inference`` node whose ends are in ``g``."""
+    found = []
+    for _, data in g.nodes(data=True):
+        if data.get("kind") != "inference":
+            continue
+        subject, obj = data.get("subject"), data.get("object")
+        if not isinstance(subject, str) or not isinstance(obj, str) or subject not in g or obj not in g:
+            continue
+        local = str(data.get("predicate", "")).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        relation = _RELATION_OF_PREDICATE.get(local, local)
+        found.append((relation, subject, obj, float(data.get("score", float("nan"))), str(data.get("method", ""))))
+    return found
 
 
 def _dates(frame: pd.DataFrame) -> pd.DataFrame:

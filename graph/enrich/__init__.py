@@ -43,8 +43,9 @@ RELATIONS: Final = ("part_of", "inferred_related", "copy_of", "first_outlet")
 ACTIVITY: Final = ID + "activity/story-detection"
 METHOD: Final = (
     "TF-IDF cosine of headline and excerpt over pairs sharing a rare word within the time window, "
-    "plus a bonus for a publisher's related link, vetoed by conflicting headline places; "
-    "Louvain communities of the resulting graph; copies: cosine at or above the copy threshold"
+    "plus a bonus for a publisher's related link, less per day apart, vetoed by conflicting headline places "
+    "or counts; Leiden (CPM) communities of each connected part of the resulting graph; "
+    "copies: cosine at or above the copy threshold"
 )
 _NG: Final = "https://w3id.org/newsgraph/vocab#"
 PREDICATE_OF: Final = {"inferred_related": _NG + "inferredRelation", "copy_of": _NG + "copyOf"}
@@ -204,7 +205,7 @@ def _apply(g: nx.MultiDiGraph, found: Detected, by_iri: dict[str, Article], opt:
         for m in members:
             g.add_edge(m, story, key="part_of", relation="part_of")
     for pair in found.inferred:
-        _infer(g, "inferred_related", pair.a, pair.b, pair.score, "text+links+time+places, same Louvain story")
+        _infer(g, "inferred_related", pair.a, pair.b, pair.score, "text+links+time+places, same Leiden story")
     for copy, original, cos in found.copies:
         _infer(g, "copy_of", copy, original, cos, "near-duplicate headline and excerpt")
 

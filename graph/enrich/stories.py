@@ -9,8 +9,8 @@ The evidence for two articles being one story (:func:`detect`):
   other's ("Oregon reports..." and "Thailand reports..."), they are different events.
 
 A pair whose evidence reaches ``link`` joins the story graph; each connected part of it is split
-by Louvain community detection (networkx, seeded: the same input gives the same stories), so a
-chain of different events falls apart where it is weakest. Near-identical pairs (cosine at least
+by Leiden community detection (igraph, constant Potts model, seeded: the same input gives the same
+stories), so a chain of different events falls apart where it is weakest. Near-identical pairs (cosine at least
 ``copy``) are syndicated copies of the earliest of them.
 
 >>> from datetime import datetime, UTC
