@@ -1,7 +1,8 @@
 """The benchmark: newsgraph side by side with the naive script, the floor, growth and rebuilds.
 
 Usage: python benchmarks/bench.py [--out out/bench] [--sizes 6000,10000,60000,100000] [--big 1000000]
-                                  [--pairs 3] [--skip side,floor,rebuild,growth,stages]
+                                  [--pairs 3] [--skip side,floor,rebuild,growth,stages,stories]
+                                  [--story-sizes 6000,60000] [--corpus DIR]
 
 Every figure is measured in one run on this machine, and speed targets are
 ratios of runs taken side by side, so a busy machine slows both sides alike.
@@ -29,7 +30,19 @@ What is measured:
   the streaming build's passes): wall time, CPU time and peak memory, for the
   shared corpus and every synthetic size, through ``benchmarks/stages.py``,
   which runs the stages one after another in one process (the build itself
-  overlaps them, so its own figures cannot be split by stage).
+  overlaps them, so its own figures cannot be split by stage);
+- stories (the build's story detection, :data:`WITH_STORIES` against
+  :data:`WITHOUT_STORIES`), each ``--pairs`` times, alternating which side
+  goes first: the full build of the shared corpus with stories against without
+  (target: 1.25 or less), a rebuild after one changed file with stories against
+  the full build with stories (target: under a quarter; its outputs compared
+  with a clean build's, as above), growth with stories over ``--story-sizes``
+  synthetic items (cost per item 6k to 60k: 1.3x or less; peak memory at 60k:
+  under 2 GB), and the quality figures of ``benchmarks/story_eval.py``
+  (precision and recall on the hand-labelled pairs, held-out links found again).
+
+``--corpus`` replaces the shared corpus (side by side, floor, rebuilds,
+stories); the labelled pairs are only scored on the shared corpus.
 """
 
 from __future__ import annotations
@@ -52,6 +65,12 @@ CORPUS = SHARED / "corpora" / "coronavirus-news"
 NAIVE = SHARED / "bench" / "naive_baseline.py"
 PY = sys.executable
 NEWSGRAPH = [PY, "-m", "graph"]
+#: The build's flags that turn story detection on and off: when it becomes the default, these become
+#: ``()`` and ``("--no-stories",)``, and nothing else changes.
+WITH_STORIES: tuple[str, ...] = ("--stories",)
+WITHOUT_STORIES: tuple[str, ...] = ()
+#: The stories' targets: full build with / without, rebuild / full build, cost per item 6k to 60k, peak MB at 60k.
+STORY_TARGETS: dict[str, float] = {"full_ratio": 1.25, "rebuild_ratio": 0.25, "growth": 1.3, "peak_mb": 2048}
 
 _MEASURE = """
 import json, resource, subprocess, sys, time
@@ -85,7 +104,7 @@ def stages(corpus: Path, out: Path, *extra: str) -> list[dict[str, Any]]:
     return rows
 
 
-def floor(corpus: Path) -> dict[str, Any]:
+def floor(corpus: Path = CORPUS) -> dict[str, Any]:
     """Read every file and parse its YAML with PyYAML's C loader: what any tool must at least do."""
     code = (
         "import sys, glob, os, yaml\n"
@@ -105,13 +124,13 @@ def build(corpus: Path, out: Path, *extra: str) -> dict[str, Any]:
     return result
 
 
-def side_by_side(out: Path, pairs: int) -> dict[str, Any]:
+def side_by_side(out: Path, pairs: int, corpus: Path = CORPUS) -> dict[str, Any]:
     runs = []
-    no_html = measure([PY, str(NAIVE), str(CORPUS), str(out / "naive-no-html"), "--no-html"])
+    no_html = measure([PY, str(NAIVE), str(corpus), str(out / "naive-no-html"), "--no-html"])
     for i in range(pairs):
         shutil.rmtree(out / "ours", ignore_errors=True)
-        naive = measure([PY, str(NAIVE), str(CORPUS), str(out / "naive")])
-        ours = build(CORPUS, out / "ours", "--no-cache")
+        naive = measure([PY, str(NAIVE), str(corpus), str(out / "naive")])
+        ours = build(corpus, out / "ours", "--no-cache")
         runs.append(
             {"pair": i + 1, "naive": naive["wall"], "ours": ours["wall"], "ratio": ours["wall"] / naive["wall"]}
         )
@@ -141,27 +160,29 @@ def _identical(a: Path, b: Path) -> list[str]:
     return differ
 
 
-def rebuild(out: Path, pairs: int) -> dict[str, Any]:
+def rebuild(out: Path, pairs: int, *extra: str, corpus: Path = CORPUS, name: str = "rebuild") -> dict[str, Any]:
     """Full build, one file edited, rebuild into the same folder; then a clean build of the edited corpus.
 
     Two ratios per pair: against the full build that made the folder (the
     same command, which also keeps the state) and against the clean build
     with ``--no-cache``; the rebuild's outputs must equal the clean build's.
+    ``extra``: flags for every build (``--stories``); ``name``: the folders' name under ``out``.
     """
     runs = []
     with tempfile.TemporaryDirectory(prefix="newsgraph-bench-") as tmp:
-        corpus = Path(tmp) / "corpus"
-        shutil.copytree(CORPUS, corpus)
-        target, clean = out / "rebuild", out / "rebuild-clean"
+        copy = Path(tmp) / "corpus"
+        shutil.copytree(corpus, copy)
+        files = sorted(copy.rglob("*.md"))
+        target, clean = out / name, out / f"{name}-clean"
         for i in range(pairs):
             shutil.rmtree(target, ignore_errors=True)
-            full = build(corpus, target)
-            victim = sorted(corpus.iterdir())[100 + 37 * i]
+            full = build(copy, target, *extra)
+            victim = files[(100 + 37 * i) % len(files)]
             text = victim.read_text(encoding="utf-8")
             victim.write_text(text.replace('title: "', f'title: "Changed {i}: ', 1), encoding="utf-8")
-            again = build(corpus, target)
+            again = build(copy, target, *extra)
             shutil.rmtree(clean, ignore_errors=True)
-            fresh = build(corpus, clean, "--no-cache")
+            fresh = build(copy, clean, "--no-cache", *extra)
             runs.append(
                 {
                     "pair": i + 1,
@@ -238,6 +259,239 @@ def streaming(out: Path, sizes: list[int], staged: bool) -> list[dict[str, Any]]
             usage = stages(corpus, target, "--stream") if staged else None
             rows.append(_row(n, result, generate_s=made, files=report["files"], usage=usage))
     return rows
+
+
+def _median(values: Any) -> float:
+    return float(statistics.median(values))
+
+
+def stories_full(out: Path, pairs: int, corpus: Path = CORPUS) -> dict[str, Any]:
+    """The full build (``--no-cache``, all outputs) of ``corpus`` with stories and without, alternating."""
+    runs = []
+    target = out / "stories-full"
+    for i in range(pairs):
+        sides = [("with", WITH_STORIES), ("without", WITHOUT_STORIES)]
+        if i % 2:
+            sides.reverse()
+        got: dict[str, dict[str, Any]] = {}
+        for side, flags in sides:
+            shutil.rmtree(target, ignore_errors=True)
+            got[side] = build(corpus, target, "--no-cache", *flags)
+        runs.append(
+            {
+                "pair": i + 1,
+                "first": sides[0][0],
+                "with": got["with"]["wall"],
+                "without": got["without"]["wall"],
+                "ratio": got["with"]["wall"] / got["without"]["wall"],
+                "stories_s": got["with"]["timings"].get("stories"),
+                "with_cpu": got["with"]["cpu"],
+                "without_cpu": got["without"]["cpu"],
+                "with_peak_mb": got["with"]["peak_mb"],
+                "without_peak_mb": got["without"]["peak_mb"],
+            }
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    return {
+        "pairs": runs,
+        "median_ratio": _median(r["ratio"] for r in runs),
+        "target": STORY_TARGETS["full_ratio"],
+    }
+
+
+def stories_growth(out: Path, sizes: list[int], pairs: int) -> dict[str, Any]:
+    """Synthetic corpora of ``sizes`` built with stories and without, ``pairs`` times.
+
+    The corpora are written once; each pair builds every size (the order of sizes, and of with and
+    without, alternating between pairs). Cost per item grows by the median of the pairs' ratios
+    (largest size to smallest, with stories); peak memory is the largest of the pairs.
+    """
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="newsgraph-synth-") as tmp:
+        corpora = {n: Path(tmp) / f"corpus-{n}" for n in sizes}
+        made = {n: _synth(n, corpus) for n, corpus in corpora.items()}
+        for i in range(pairs):
+            sides = [("with", WITH_STORIES), ("without", WITHOUT_STORIES)]
+            for n in sizes if i % 2 == 0 else sizes[::-1]:
+                for side, flags in sides if i % 2 == 0 else sides[::-1]:
+                    target = out / f"stories-synth-{n}"
+                    shutil.rmtree(target, ignore_errors=True)
+                    result = build(corpora[n], target, "--no-cache", *flags)
+                    shutil.rmtree(target, ignore_errors=True)
+                    runs.append(
+                        _row(n, result, pair=i + 1, stories=side == "with", stories_s=result["timings"].get("stories"))
+                    )
+    rows = []
+    for n in sizes:
+        mine = {
+            side: [r for r in runs if r["items"] == n and r["stories"] == (side == "with")]
+            for side in ("with", "without")
+        }
+        pairs_ratio = [w["wall"] / wo["wall"] for w, wo in zip(mine["with"], mine["without"], strict=True)]
+        rows.append(
+            {
+                "items": n,
+                "generate_s": made[n],
+                "wall": _median(r["wall"] for r in mine["with"]),
+                "cpu": _median(r["cpu"] for r in mine["with"]),
+                "ms_per_item": _median(r["ms_per_item"] for r in mine["with"]),
+                "peak_mb": max(r["peak_mb"] for r in mine["with"]),
+                "stories_s": _median(r["stories_s"] or 0.0 for r in mine["with"]),
+                "without_wall": _median(r["wall"] for r in mine["without"]),
+                "without_peak_mb": max(r["peak_mb"] for r in mine["without"]),
+                "ratio": _median(pairs_ratio),
+            }
+        )
+
+    def per_item(pair: int, n: int, with_stories: bool) -> float:
+        return float(
+            next(
+                r["ms_per_item"] for r in runs if r["pair"] == pair and r["items"] == n and r["stories"] == with_stories
+            )
+        )
+
+    first, last = min(sizes), max(sizes)
+    growth = [per_item(i + 1, last, True) / per_item(i + 1, first, True) for i in range(pairs)]
+    plain = [per_item(i + 1, last, False) / per_item(i + 1, first, False) for i in range(pairs)]
+    return {
+        "rows": rows,
+        "runs": runs,
+        "smallest": first,
+        "largest": last,
+        "per_item_growth": _median(growth) if len(sizes) > 1 else None,
+        "per_item_growth_without": _median(plain) if len(sizes) > 1 else None,
+        "peak_mb_largest": rows[sizes.index(last)]["peak_mb"],
+        "targets": {"growth": STORY_TARGETS["growth"], "peak_mb": STORY_TARGETS["peak_mb"]},
+    }
+
+
+def story_quality(corpus: Path, labelled: bool) -> dict[str, Any]:
+    """``benchmarks/story_eval.py`` on ``corpus`` (its JSON): labelled pairs (when ``labelled``) and held-out links."""
+    cmd = [PY, str(ROOT / "benchmarks" / "story_eval.py"), "--corpus", str(corpus), "--json"]
+    if not labelled:
+        cmd += ["--pairs", "none"]
+    started = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    result["wall"] = time.perf_counter() - started
+    return result
+
+
+def stories(out: Path, pairs: int, sizes: list[int], corpus: Path | None) -> dict[str, Any]:
+    """Every stories figure: on ``corpus`` (None: not there) full builds, rebuilds and quality; growth on ``sizes``."""
+    results: dict[str, Any] = {"flags": {"with": list(WITH_STORIES), "without": list(WITHOUT_STORIES)}}
+    if corpus is not None:
+        results["full"] = stories_full(out, pairs, corpus)
+        results["rebuild"] = rebuild(out, pairs, *WITH_STORIES, corpus=corpus, name="stories-rebuild")
+        results["rebuild"]["target"] = STORY_TARGETS["rebuild_ratio"]
+    if sizes:
+        results["growth"] = stories_growth(out, sizes, pairs)
+    if corpus is not None:
+        results["quality"] = story_quality(corpus, labelled=corpus.resolve() == CORPUS.resolve())
+    return results
+
+
+def _verdict(value: float | None, target: float, strict: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return "yes" if (value < target if strict else value <= target) else "**no**"
+
+
+def _story_tables(st: dict[str, Any]) -> list[str]:
+    """The stories section of the results table."""
+    flags = " ".join(st["flags"]["with"]) or "(default)"
+    lines = [
+        "",
+        f"## Stories (`{flags}`)",
+        "",
+        "| figure | measured | target | met |",
+        "|---|---|---|---|",
+    ]
+    full, again, grow, quality = st.get("full"), st.get("rebuild"), st.get("growth"), st.get("quality")
+    if full:
+        lines.append(
+            f"| full build of the corpus, with stories / without (median of {len(full['pairs'])}) | "
+            f"{full['median_ratio']:.3f} | ≤ {full['target']} | {_verdict(full['median_ratio'], full['target'])} |"
+        )
+    if again:
+        lines.append(
+            f"| rebuild after one changed file / full build, with stories (median of {len(again['pairs'])}) | "
+            f"{again['median_ratio']:.3f} | < {again['target']} | "
+            f"{_verdict(again['median_ratio'], again['target'], strict=True)} |"
+        )
+    if grow:
+        g, t = grow["per_item_growth"], grow["targets"]
+        span = f"{grow['smallest']:,} to {grow['largest']:,} items"
+        if g is not None:
+            lines.append(
+                f"| cost per item with stories, {span} | {g:.2f}x | ≤ {t['growth']}x | {_verdict(g, t['growth'])} |"
+            )
+        lines.append(
+            f"| peak memory with stories at {grow['largest']:,} items | {grow['peak_mb_largest']:.0f} MB | "
+            f"< {t['peak_mb']:.0f} MB | {_verdict(grow['peak_mb_largest'], t['peak_mb'], strict=True)} |"
+        )
+    if quality:
+        lab = quality.get("labelled")
+        if lab:
+            for name, title in (("stories", "stories"), ("components", "related-links components (the old rule)")):
+                s = lab[name]
+                lines.append(
+                    f"| labelled pairs, {title}: precision / recall (tp {s['tp']}, fp {s['fp']}, fn {s['fn']}) | "
+                    f"{s['precision']:.3f} / {s['recall']:.3f} | | |"
+                )
+        h = quality["held_out"]
+        found = f"{h['recovered']:.1%}" if h["recovered"] is not None else "n/a"
+        lines.append(
+            f"| held-out links in one story ({h['share']:.0%} of the files stripped, seed {h['seed']}) | "
+            f"{h['same_story']} of {h['removed']} ({found}) | | |"
+        )
+    if full:
+        lines += [
+            "",
+            "| pair | first | with s | without s | ratio | stories stage s | peak MB with / without |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['pair']} | {r['first']} | {r['with']:.2f} | {r['without']:.2f} | {r['ratio']:.3f} | "
+            f"{r['stories_s'] or 0:.2f} | {r['with_peak_mb']:.0f} / {r['without_peak_mb']:.0f} |"
+            for r in full["pairs"]
+        ]
+    if again:
+        lines += [
+            "",
+            "| rebuild pair | full s | clean s | rebuild s | ratio | cached | change shown | differs from clean |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {x['pair']} | {x['full']:.2f} | {x['clean']:.2f} | {x['rebuild']:.2f} | {x['ratio']:.3f} | "
+            f"{x['cached_files']} | {x['change_in_output']} | {', '.join(x['differs_from_clean']) or 'nothing'} |"
+            for x in again["pairs"]
+        ]
+    if grow:
+        lines += [
+            "",
+            "| items | wall s with | without | ratio | stories stage s | ms/item with | peak MB with / without |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {x['items']:,} | {x['wall']:.2f} | {x['without_wall']:.2f} | {x['ratio']:.3f} | {x['stories_s']:.2f} | "
+            f"{x['ms_per_item']:.3f} | {x['peak_mb']:.0f} / {x['without_peak_mb']:.0f} |"
+            for x in grow["rows"]
+        ]
+        if grow["per_item_growth_without"] is not None:
+            lines += [
+                "",
+                f"without stories, in the same runs, cost per item grows {grow['per_item_growth_without']:.2f}x",
+            ]
+    if quality:
+        lines += [
+            "",
+            f"quality ({quality['wall']:.0f} s): {quality['articles']:,} articles, {quality['stories']:,} stories "
+            f"holding {quality['in_stories']:,} of them",
+        ]
+    return lines
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -325,6 +579,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {x['items']:,} | {x['wall']:.1f} | {x['cpu']:.1f} | {x['peak_mb']:.0f} | {x['ms_per_item']:.3f} |"
             for x in b
         ]
+    if results.get("stories"):
+        lines += _story_tables(results["stories"])
     lines += _stage_tables(results)
     return "\n".join(lines) + "\n"
 
@@ -370,29 +626,37 @@ def main(argv: list[str] | None = None) -> int:
         default="1000000",
         help="sizes for the streaming build (comma-separated; '' for none); 1M takes ~40 min and ~5 GB of disk",
     )
-    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth,stages")
+    parser.add_argument(
+        "--story-sizes", default="6000,60000", help="synthetic sizes for growth with stories ('' for none)"
+    )
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus for side by side, rebuilds, stories")
+    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth,stages,stories")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    corpus: Path = args.corpus
     # Measure the package as installed: compiled once, not from source on every run (which is what
     # happens when PYTHONDONTWRITEBYTECODE is set, as on some CI machines).
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "graph")], check=True)
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
-    if CORPUS.is_dir():
+    if corpus.is_dir():
         if "side" not in skip:
-            results["side_by_side"] = side_by_side(args.out, args.pairs)
+            results["side_by_side"] = side_by_side(args.out, args.pairs, corpus)
             if "stages" not in skip:
-                results["stages"] = stages(CORPUS, args.out / "stages")
+                results["stages"] = stages(corpus, args.out / "stages")
         if "floor" not in skip:
-            results["floor"] = floor(CORPUS)
+            results["floor"] = floor(corpus)
         if "rebuild" not in skip:
-            results["rebuild"] = rebuild(args.out, args.pairs)
+            results["rebuild"] = rebuild(args.out, args.pairs, corpus=corpus)
     else:
-        print(f"the shared corpus is not at {CORPUS}: side-by-side, floor and rebuild skipped", file=sys.stderr)
+        print(f"the corpus is not at {corpus}: side-by-side, floor, rebuild and stories on it skipped", file=sys.stderr)
     if "growth" not in skip and args.sizes:
         results["growth"] = growth(args.out, [int(x) for x in args.sizes.split(",")], "stages" not in skip)
     if args.big:
         results["streaming"] = streaming(args.out, [int(x) for x in args.big.split(",")], "stages" not in skip)
+    if "stories" not in skip:
+        sizes = [int(x) for x in args.story_sizes.split(",") if x]
+        results["stories"] = stories(args.out, args.pairs, sizes, corpus if corpus.is_dir() else None)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     table = markdown(results)
     (args.out / "results.md").write_text(table, encoding="utf-8")
