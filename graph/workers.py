@@ -19,7 +19,9 @@ SIGKILL, or by the out-of-memory killer, leaves no worker asleep behind it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -30,9 +32,22 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from typing import Final
 
-__all__ = ["can_fork", "context", "default_jobs", "die_with_parent", "pool", "worker_init"]
+__all__ = ["can_fork", "context", "default_jobs", "die_with_parent", "give_back_memory", "pool", "worker_init"]
 
 _PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
+
+
+def give_back_memory() -> None:
+    """Return the heap memory freed by a stage to the system (glibc's ``malloc_trim``; elsewhere only a collection).
+
+    Python keeps freed memory for reuse; after story detection at 60,000 items about 350 MB of it
+    sat unused while the outputs were written, and every process forked for them counted it
+    (measured 2026-11-30: resident memory 1,103 MB -> 752 MB). Called between stages, not in loops.
+    """
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def default_jobs() -> int:

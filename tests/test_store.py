@@ -153,3 +153,20 @@ def test_kg_query_names_an_iri_a_strict_parser_refuses(seeds_dir: Path) -> None:
         kg.graph.add_node(iri, kind="topic", label="x", key=iri)
     with pytest.raises(OutputError, match=r"'https://example\.org/a b' is not a valid IRI"):
         kg.query("ASK { ?s ?p ?o }")
+
+
+def test_a_big_ntriples_file_loads_in_pieces_to_the_same_store(
+    seeds_out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.sparql import store as store_module
+
+    nt = seeds_out / "graph.nt"
+    whole, pieces = tmp_path / "whole", tmp_path / "pieces"
+    store_module.load_store(whole, nt)
+    monkeypatch.setattr(store_module, "BULK_CHUNK_BYTES", 1000)  # the seeds' file in many pieces
+    chunks = list(store_module._line_chunks(nt, 1000))
+    assert len(chunks) > 5 and b"".join(chunks) == nt.read_bytes()
+    assert all(chunk.endswith(b"\n") for chunk in chunks)
+    store_module.load_store(pieces, nt)
+    a, b = ox.Store.read_only(str(whole)), ox.Store.read_only(str(pieces))
+    assert len(a) > 100 and set(map(str, a)) == set(map(str, b))

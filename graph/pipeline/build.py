@@ -8,14 +8,16 @@
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from collections.abc import Iterable, Sequence
 
-from ..enrich import Memo, enrich
+from ..enrich import enrich
 from ..merge import merge
 from ..model import BuildReport, FileCounts, KnowledgeGraph
 from ..read import MAX_FILE_BYTES, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
+from ..workers import give_back_memory
 from .sources import Progress, ReadCache, find_source_names, read_files
 
 __all__ = ["Progress", "ReadCache", "assemble", "assemble_with_memo", "build", "find_source_names", "read_files"]
@@ -69,7 +71,7 @@ def assemble(
     stories: bool = False,
 ) -> KnowledgeGraph:
     """Merge read results (in path order) into a :class:`KnowledgeGraph` with its report (and its stories)."""
-    return assemble_with_memo(results, problems, timings, stories)[0]
+    return _assemble(results, problems, timings, stories, keep=False)[0]
 
 
 def assemble_with_memo(
@@ -77,8 +79,23 @@ def assemble_with_memo(
     problems: Sequence[Diagnostic] = (),
     timings: dict[str, float] | None = None,
     stories: bool = False,
-) -> tuple[KnowledgeGraph, Memo | None]:
-    """:func:`assemble`, and the memo of its stories (None without them) for a later rebuild."""
+) -> tuple[KnowledgeGraph, bytes | None]:
+    """:func:`assemble`, and the memo of its stories pickled (None without them), for a later rebuild.
+
+    Pickled at once: the memo's objects (an article, its words and its pairs for every article) would
+    otherwise stay in memory while the outputs are written; as bytes they take a fifth of it (at 60,000
+    items, 48 MB instead of about 250).
+    """
+    return _assemble(results, problems, timings, stories, keep=True)
+
+
+def _assemble(
+    results: Sequence[FileResult],
+    problems: Sequence[Diagnostic],
+    timings: dict[str, float] | None,
+    stories: bool,
+    keep: bool,
+) -> tuple[KnowledgeGraph, bytes | None]:
     started = time.perf_counter()
     report = BuildReport(files=FileCounts(seen=len(results)))
     report.diagnostics.extend(problems)
@@ -93,7 +110,10 @@ def assemble_with_memo(
     memo = None
     if stories:
         began = time.perf_counter()
-        memo = enrich(graph).memo
+        found = enrich(graph).memo
+        memo = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) if keep else None
+        del found
+        give_back_memory()
         report.timings["stories"] = time.perf_counter() - began
     report.count(graph)
     return KnowledgeGraph(graph, report), memo

@@ -56,6 +56,7 @@ from ..outputs import Previous, Written, write_build
 from ..read import MAX_FILE_BYTES, digest, load_bytes, source_labels
 from ..records import Diagnostic, FileResult
 from ..staging import CACHE_DIR, Staging
+from ..workers import give_back_memory
 from .build import assemble_with_memo
 from .remerge import update_graph
 from .sources import Progress, find_source_names, parse_sources
@@ -193,19 +194,24 @@ def _enrich_again(
     keys: set[str],
     shapes: dict[str, tuple[Any, ...] | None],
     decided: _Before,
-    memo: Memo | None,
-) -> Memo:
+    memo: bytes | None,
+) -> bytes:
     """Find the stories again; add the nodes that changed since the last build to ``keys`` (and their
     page shape then to ``shapes``). A node the merge removed takes its inferred edges with it: the
     comparison is with the graph before the merge, so the articles that pointed at it are rewritten."""
     g = kg.graph
-    done = enrich(g, before=decided, memo=memo)
+    last = pickle.loads(memo) if memo is not None else None
+    done = enrich(g, before=decided, memo=last if isinstance(last, Memo) else None)
+    del last
     for node in done.changed:
         keys.add(node)
         if node not in shapes:  # the merge left it alone: its shape then is its shape now, with its old stories
             shapes[node] = _shape_before(g, node, decided.get(node))
     kg.report.count(g)
-    return done.memo
+    memo = pickle.dumps(done.memo, protocol=pickle.HIGHEST_PROTOCOL)
+    del done
+    give_back_memory()
+    return memo
 
 
 def _shape_before(g: nx.MultiDiGraph, node: str, decided: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
@@ -232,17 +238,17 @@ def _shape_before(g: nx.MultiDiGraph, node: str, decided: tuple[Any, ...] | None
 
 def _open_previous(
     store: Store, staging: Path, cache: bool
-) -> tuple[State | None, nx.MultiDiGraph | None, Memo | None, Blobs]:
-    """The last build's state, its merged graph, the memo of its stories and its record log (None, None, None
+) -> tuple[State | None, nx.MultiDiGraph | None, bytes | None, Blobs]:
+    """The last build's state, its merged graph, the memo of its stories pickled and its record log (None, None, None
     and an empty log: none usable)."""
     state = load_state(store) if cache else None
     graph: nx.MultiDiGraph | None = None
-    memo: Memo | None = None
+    memo: bytes | None = None
     if state is not None:
         loaded = store.load("graph.pickle")
         if isinstance(loaded, tuple) and len(loaded) == 3 and loaded[0] == state.build_id:
             graph = loaded[1]
-            memo = loaded[2] if isinstance(loaded[2], Memo) else None
+            memo = loaded[2] if isinstance(loaded[2], bytes) else None
     blobs = Blobs(store.folder / "records.log", staging)
     if state is not None:
         opened = Blobs.open(store.folder / "records.log", staging, state)
@@ -357,7 +363,7 @@ def _save_log(store: Store, state: State, blobs: Blobs) -> None:
         blobs.close()
 
 
-def _save_graph(store: Store, state: State, graph: nx.MultiDiGraph, memo: Memo | None) -> None:
+def _save_graph(store: Store, state: State, graph: nx.MultiDiGraph, memo: bytes | None) -> None:
     """Save the merged graph of the build of ``state`` and the memo of its stories (the state itself is saved last)."""
     store.save("graph.pickle", (state.build_id, graph, memo))
 

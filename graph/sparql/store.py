@@ -277,6 +277,33 @@ def query(
     return query_store(store, text, timeout=timeout, allow_remote=allow_remote, bindings=bindings)
 
 
+#: N-Triples bigger than this are bulk-loaded in pieces of about this size. Oxigraph's bulk loader holds
+#: what it loads in memory, about 600 bytes a triple: the 2.2 million triples of a 60,000-item build took
+#: 1.46 GB in one piece, 0.69 GB in pieces of 64 MB, for 35% more time loading (12.2 s -> 16.6 s; measured
+#: 2026-11-30). A build's peak memory is its store's load.
+BULK_CHUNK_BYTES: Final = 64 * 2**20
+
+
+def _line_chunks(path: str | os.PathLike[str], size: int) -> Iterator[bytes]:
+    """The file at ``path`` in pieces of about ``size`` bytes, each ending at a line's end.
+
+    For N-Triples a build wrote: whole triples in each piece, and no blank nodes (the mapping names
+    every node with an IRI), so loading the pieces one by one gives the same store.
+    """
+    with open(path, "rb") as fh:
+        rest = b""
+        while block := fh.read(size):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            rest = block[cut:]
+            yield block[:cut]
+        if rest:
+            yield rest
+
+
 def load_store(path: str | os.PathLike[str], rdf: bytes | str | os.PathLike[str], fmt: str = "nt") -> None:
     """Create an on-disk store in the new folder ``path`` and bulk-load ``rdf`` into it.
 
@@ -288,6 +315,9 @@ def load_store(path: str | os.PathLike[str], rdf: bytes | str | os.PathLike[str]
     try:
         if isinstance(rdf, bytes):
             store.bulk_load(input=rdf, format=rdf_format)
+        elif fmt == "nt" and os.path.getsize(rdf) > BULK_CHUNK_BYTES:
+            for chunk in _line_chunks(rdf, BULK_CHUNK_BYTES):
+                store.bulk_load(input=chunk, format=rdf_format)
         else:
             store.bulk_load(path=os.fspath(rdf), format=rdf_format)
         store.optimize()
