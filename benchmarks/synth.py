@@ -11,7 +11,7 @@ of files repeating an article held by another file, and one in about 6,000
 files broken (a raw control character), as in the corpus.
 Items go into sub-folders of 1,000 files, so a million items stay listable.
 
-Headlines and excerpts read like news for story detection (``--stories``):
+Headlines and excerpts read like news for story detection (on by default):
 
 - words follow a Zipf-Mandelbrot law (exponent 1.7, offset 300) over an
   unbounded vocabulary (a few hundred real news words, then made-up words such

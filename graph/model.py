@@ -18,10 +18,14 @@ article    title, excerpt, category, genre, published_at, updated_at (aware
 provider   name, domain, url (an outlet: one per domain *and* name; url is https://DOMAIN/)
 website    domain, url (``https://DOMAIN/``; shared by the outlets of one domain)
 topic      key (normalized label)
-tag        key, place (True for ISO 3166 codes such as ``US-CA``)
+tag        key (a tag naming a place links to it: ``names_place``)
 image      url, width, height, title, attribution, is_cached
 person     name (from ``provider.authors``)
 organization name (from ``provider.publishers``)
+place      name, code (ISO 3166: ``GB``, ``US-CA``), place_type (country, subdivision), lat, lon
+story      size, outlets, first_published, last_published, generated_by (found, :mod:`graph.enrich`)
+inference  subject, predicate, object, score, method, generated_by (one inferred link or copy)
+activity   method, parameters (the story detection that made the inferred facts)
 ========== =====================================================================
 
 Relations (edge ``relation``, from → to):
@@ -38,6 +42,13 @@ related             article → article       ``related``
 website             provider → website      ``provider.domain``
 logo                provider → image        ``provider.images``
 parent_organization provider → organization ``provider.publishers``
+content_location    article → place         ``tags`` naming places
+contained_in        place → place           a subdivision's country
+names_place         tag → place             ``tags``
+part_of             article → story         found (:mod:`graph.enrich`)
+inferred_related    article → article       found: same story, no publisher's link
+copy_of             article → article       found: a near-identical later copy
+first_outlet        story → provider        found: the outlet of its first article
 =================== ======================= ==================================
 
 >>> kg = KnowledgeGraph.empty()
@@ -323,7 +334,7 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-_DATE_KEYS: Final = ("published_at", "updated_at")
+_DATE_KEYS: Final = ("published_at", "updated_at", "first_published", "last_published")
 
 
 def load(out: str | os.PathLike[str]) -> KnowledgeGraph:

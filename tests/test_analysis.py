@@ -77,7 +77,7 @@ def kg(write_item: WriteItem, tmp_path: Path) -> KnowledgeGraph:
     )
     write_item("b2.md", **_item(B2, "Airlines restart", "2020-05-08T11:00:00Z", B, topics=["Travel"]))
     write_item("x1.md", **_item(X1, "League suspended", "2020-05-13T09:00:00Z", A_SPORT, topics=["Virus"]))
-    built = graph.build([tmp_path / "corpus"], jobs=1)
+    built = graph.build([tmp_path / "corpus"], jobs=1, stories=False)
     assert built.report.errors == []
     return built
 
@@ -323,7 +323,7 @@ def _projections(kg: KnowledgeGraph) -> dict[str, nx.Graph]:
 
 
 def test_pagerank_keeps_its_meaning_on_the_seeds_and_fixtures(kg: KnowledgeGraph) -> None:
-    seeds = graph.build(["seeds"], jobs=1)
+    seeds = graph.build(["seeds"], jobs=1, stories=False)
     assert _compare_pagerank(_projections(seeds)) < 1e-9
     assert _compare_pagerank(_projections(kg)) < 1e-9
     chain = nx.Graph([("a", "b", {"weight": 3}), ("b", "c", {"weight": 1})])
@@ -335,7 +335,7 @@ def test_pagerank_keeps_its_meaning_on_the_seeds_and_fixtures(kg: KnowledgeGraph
 @pytest.mark.corpus
 def test_pagerank_keeps_its_meaning_on_the_shared_corpus(corpus_dir: Path) -> None:
     """Measured: the largest difference is 4.4e-9 (the power iteration's stopping tolerance), the rankings equal."""
-    kg = graph.build([corpus_dir])
+    kg = graph.build([corpus_dir], stories=False)
     assert _compare_pagerank(_projections(kg)) < 1e-8
 
 
@@ -408,7 +408,7 @@ def test_outlets_sharing_a_name_get_distinct_labels(write_item: WriteItem, tmp_p
     write_item(
         "two.md", **_item("https://two.com/y", "Y", "2020-05-06T09:00:00Z", {"name": "CBS", "domain": "two.com"})
     )
-    kg = graph.build([tmp_path / "corpus"], jobs=1)
+    kg = graph.build([tmp_path / "corpus"], jobs=1, stories=False)
     assert sorted(analysis.top(kg, "provider")["label"]) == ["CBS (one.com)", "CBS (two.com)"]
     assert sorted(analysis.timeline(kg, "outlet").columns) == ["CBS (one.com)", "CBS (two.com)"]
 
@@ -463,7 +463,7 @@ def unlinked(write_item: WriteItem, tmp_path: Path) -> KnowledgeGraph:
     write_item("a1.md", **_item(A1, "Vaccine trial starts", "2020-05-06T08:00:00Z", A, topics=["Virus"]))
     write_item("b1.md", **_item(B1, "Trial begins", "2020-05-06T12:00:00Z", B, topics=["Virus"], tags=["US"]))
     write_item("c1.md", **_item(C1, "Flights resume", "2020-05-08T10:00:00Z", C))
-    built = graph.build([tmp_path / "corpus"], jobs=1)
+    built = graph.build([tmp_path / "corpus"], jobs=1, stories=False)
     assert built.report.errors == []
     return built
 
@@ -510,7 +510,9 @@ def test_an_empty_graph_gives_empty_tables_with_their_columns() -> None:
     empty = KnowledgeGraph.empty()
     articles = analysis.articles_frame(empty)
     assert articles.empty and articles.index.name == "id"
-    assert list(articles.columns) == list(analysis.articles_frame(graph.build(["seeds"], jobs=1)).columns)
+    assert list(articles.columns) == list(
+        analysis.articles_frame(graph.build(["seeds"], jobs=1, stories=False)).columns
+    )
     assert analysis.articles_frame(empty)["topics"].map(len).sum() == 0
     assert list(analysis.edges_frame(empty).columns) == ["source", "target", "relation"]
     assert analysis.summary(empty)["count"].dtype == "int64"
@@ -522,7 +524,7 @@ def test_an_empty_graph_gives_empty_tables_with_their_columns() -> None:
 
 def test_timeline_without_dated_articles_still_has_its_articles_column(write_item: WriteItem, tmp_path: Path) -> None:
     write_item("undated.md", title="No date", webUrl="https://a.com/undated", provider=A, topics=["Virus"])
-    undated = graph.build([tmp_path / "corpus"], jobs=1)
+    undated = graph.build([tmp_path / "corpus"], jobs=1, stories=False)
     for kg in (undated, KnowledgeGraph.empty()):
         t = analysis.timeline(kg)
         assert t.empty and list(t.columns) == ["articles"] and t.index.name == "date"
@@ -803,7 +805,7 @@ def test_places_of_a_build_take_each_place_once(write_item: WriteItem, tmp_path:
     write_item("uk.md", **_item("https://a.com/uk", "London", "2020-05-06T08:00:00Z", A, tags=["UK"]))
     write_item("gb.md", **_item("https://b.com/gb", "Britain", "2020-05-06T09:00:00Z", B, tags=["GB", "Coronavirus"]))
     write_item("ca.md", **_item("https://c.com/ca", "Los Angeles", "2020-05-06T10:00:00Z", C, tags=["US-CA"]))
-    kg = graph.build([tmp_path / "corpus"], jobs=1)
+    kg = graph.build([tmp_path / "corpus"], jobs=1, stories=False)
     frame = analysis.places(kg)
     if frame.empty:
         pytest.skip("this build makes no place nodes yet")

@@ -185,7 +185,7 @@ def test_bench_stories_part(tmp_path: Path, synth: ModuleType) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     st = json.loads((out / "results.json").read_text())["stories"]
-    assert st["flags"]["with"] == ["--stories"]
+    assert st["flags"] == {"with": [], "without": ["--no-stories"]}
     assert st["full"]["pairs"][0]["stories_s"] > 0 and st["full"]["median_ratio"] > 0
     assert st["rebuild"]["pairs"][0]["differs_from_clean"] == [] and st["rebuild"]["pairs"][0]["change_in_output"]
     assert [row["items"] for row in st["growth"]["rows"]] == [100, 150] and st["growth"]["per_item_growth"] > 0

@@ -34,7 +34,7 @@ def test_seeds_facts(seeds_dir: Path) -> None:
     kg = graph.build([seeds_dir])
     r = kg.report
     assert (r.files.seen, r.files.built, r.files.failed) == (2, 2, 0)
-    assert r.nodes == {"article": 5, "provider": 5, "website": 5, "topic": 2, "image": 4}
+    assert r.nodes == {"article": 5, "provider": 5, "website": 5, "topic": 2, "image": 4, "story": 1, "activity": 1}
     assert r.edges["related"] == 3
     topics = sorted(d["label"] for _, d in kg.nodes("topic"))
     assert topics == ["AI", "Computer Vision"]

@@ -217,7 +217,7 @@ def test_enrich_twice_changes_nothing_and_a_clean_graph_is_left_alone(seeds_dir:
     kg = graph.build([seeds_dir], stories=True)
     assert ACTIVITY in kg.graph
     assert enrich(kg.graph).changed == set()
-    plain = graph.build([seeds_dir])
+    plain = graph.build([seeds_dir], stories=False)
     assert ACTIVITY not in plain.graph and "story" not in plain.report.nodes
 
 

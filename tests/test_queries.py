@@ -143,7 +143,7 @@ def test_story_bound_to_an_article_in_no_story_matches_nothing(store: ox.Store, 
 
 def test_story_binding_on_a_build_without_stories_says_how_to_find_them() -> None:
     plain = memory_store(f'<{A}a1> <https://schema.org/headline> "Lockdown begins" .\n')
-    with pytest.raises(QueryError, match=r"no stories.*--stories"):
+    with pytest.raises(QueryError, match=r"no stories.*--no-stories"):
         query_store(plain, resolve_query("story"), bindings={"story": A + "a1"})
 
 
@@ -291,7 +291,7 @@ def test_a_query_that_matches_nothing_says_so_and_succeeds(seeds_out: Path, url:
 def test_story_bound_on_a_build_without_stories_is_a_clear_error(tmp_path: Path) -> None:
     import graph
 
-    graph.write_outputs(graph.build(["seeds"]), tmp_path, names=["graph.nt", "store"])
+    graph.write_outputs(graph.build(["seeds"], stories=False), tmp_path, names=["graph.nt", "store"])
     result = CliRunner().invoke(app, ["query", "story", "-d", str(tmp_path), "--bind", f"story={GOVTECH}"])
     assert result.exit_code == 2
-    assert "no stories" in result.output and "--stories" in result.output and "Traceback" not in result.output
+    assert "no stories" in result.output and "--no-stories" in result.output and "Traceback" not in result.output

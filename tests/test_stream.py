@@ -25,7 +25,7 @@ def _lines(path: Path) -> set[str]:
 
 
 def _normal_nt(sources: list[Path], out: Path) -> set[str]:
-    graph.write_outputs(graph.build(sources), out, names=["graph.nt"])
+    graph.write_outputs(graph.build(sources, stories=False), out, names=["graph.nt"])
     return _lines(out / "graph.nt")
 
 
@@ -92,7 +92,7 @@ def test_precedence_across_partitions(tangled: Path, tmp_path: Path) -> None:
 
 
 def test_report_matches_the_normal_build(tangled: Path, tmp_path: Path) -> None:
-    kg = graph.build([tangled])
+    kg = graph.build([tangled], stories=False)
     out = tmp_path / "out"
     r = stream_build([tangled], out, partition_size=2)
     assert isinstance(r, StreamReport)
@@ -111,7 +111,7 @@ def test_report_matches_the_normal_build(tangled: Path, tmp_path: Path) -> None:
 
 
 def test_seeds_store_answers_and_stale_outputs_go(seeds_dir: Path, tmp_path: Path) -> None:
-    graph.write_outputs(graph.build([seeds_dir]), tmp_path)
+    graph.write_outputs(graph.build([seeds_dir], stories=False), tmp_path)
     assert (tmp_path / "graph.html").exists()
     stream_build([seeds_dir], tmp_path, partition_size=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.nt", "report.json", "store"]

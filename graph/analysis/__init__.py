@@ -78,7 +78,7 @@ Functions:
 
 >>> import graph
 >>> from graph import analysis
->>> kg = graph.build(["seeds"])
+>>> kg = graph.build(["seeds"], stories=False)
 >>> [s.size for s in analysis.stories(kg)]
 [3, 2]
 >>> with_stories = graph.build(["seeds"], stories=True)

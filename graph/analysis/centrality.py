@@ -114,7 +114,7 @@ def outlet_centrality(kg: KnowledgeGraph, n: int | None = 20, *, found: list[Sto
     ``None``).
 
     >>> import graph
-    >>> outlet_centrality(graph.build(["seeds"]), n=2)[["label", "degree"]].values.tolist()
+    >>> outlet_centrality(graph.build(["seeds"], stories=False), n=2)[["label", "degree"]].values.tolist()
     [['Biometric Companies', 2], ['electronicsforu', 2]]
     """
     found = stories(kg) if found is None else found
@@ -135,7 +135,7 @@ def article_centrality(kg: KnowledgeGraph, n: int | None = 20) -> pd.DataFrame:
     the columns of :func:`centrality`; only articles with a related link.
 
     >>> import graph
-    >>> article_centrality(graph.build(["seeds"]), n=1)["outlet"].tolist()
+    >>> article_centrality(graph.build(["seeds"], stories=False), n=1)["outlet"].tolist()
     ['electronicsforu']
     """
     g = kg.graph

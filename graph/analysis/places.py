@@ -49,7 +49,7 @@ def places(kg: KnowledgeGraph) -> pd.DataFrame:
     places of one name are told apart by code: ``Georgia (GE)``, ``Georgia (US-GA)``.
 
     >>> import graph
-    >>> places(graph.build(["seeds"])).columns.tolist()
+    >>> places(graph.build(["seeds"], stories=False)).columns.tolist()
     ['code', 'type', 'country', 'lat', 'lon', 'articles', 'articles_within', 'id']
     """
     g = kg.graph

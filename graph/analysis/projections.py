@@ -6,7 +6,7 @@ Each is an undirected networkx graph with a ``weight`` on its edges, ready for
 :mod:`~graph.analysis.communities` and :mod:`~graph.analysis.centrality`.
 
 >>> import graph
->>> outlet_projection(graph.build(["seeds"])).number_of_edges()
+>>> outlet_projection(graph.build(["seeds"], stories=False)).number_of_edges()
 4
 """
 
@@ -35,7 +35,7 @@ def article_projection(kg: KnowledgeGraph, *, isolated: bool = False) -> nx.Grap
     articles with a related link.
 
     >>> import graph
-    >>> p = article_projection(graph.build(["seeds"]))
+    >>> p = article_projection(graph.build(["seeds"], stories=False))
     >>> p.number_of_nodes(), p.number_of_edges()
     (5, 3)
     """
@@ -79,7 +79,7 @@ def outlet_projection(
     on a large corpus (a few topics cover most outlets).
 
     >>> import graph
-    >>> p = outlet_projection(graph.build(["seeds"]))
+    >>> p = outlet_projection(graph.build(["seeds"], stories=False))
     >>> p.number_of_nodes(), p.number_of_edges()
     (5, 4)
     """
@@ -116,7 +116,7 @@ def cooccurrence(kg: KnowledgeGraph, kind: Literal["topic", "tag"] = "topic") ->
     Nodes carry ``label`` and ``articles`` (how many articles carry each).
 
     >>> import graph
-    >>> c = cooccurrence(graph.build(["seeds"]))
+    >>> c = cooccurrence(graph.build(["seeds"], stories=False))
     >>> [(c.nodes[u]["label"], c.nodes[v]["label"], w) for u, v, w in c.edges(data="weight")]
     [('AI', 'Computer Vision', 2)]
     """

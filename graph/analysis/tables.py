@@ -1,7 +1,7 @@
 """Tables of a build: nodes, edges, articles, counts and the largest outlets, topics or tags.
 
 >>> import graph
->>> top(graph.build(["seeds"]), "topic")["articles"].tolist()
+>>> top(graph.build(["seeds"], stories=False), "topic")["articles"].tolist()
 [2, 2]
 """
 
@@ -41,7 +41,7 @@ def nodes_frame(g: GraphLike, kind: str | None = None) -> pd.DataFrame:
     on any networkx graph, such as a projection.
 
     >>> import graph
-    >>> df = nodes_frame(graph.build(["seeds"]), "provider")
+    >>> df = nodes_frame(graph.build(["seeds"], stories=False), "provider")
     >>> len(df), list(df.columns[:4])
     (5, ['kind', 'label', 'name', 'domain'])
     """
@@ -62,7 +62,7 @@ def edges_frame(g: GraphLike, relation: str | None = None) -> pd.DataFrame:
     without edges has only ``source`` and ``target``.
 
     >>> import graph
-    >>> edges_frame(graph.build(["seeds"]), "related").shape
+    >>> edges_frame(graph.build(["seeds"], stories=False), "related").shape
     (3, 3)
     """
     nx_graph = _graph(g)
@@ -86,7 +86,7 @@ def articles_frame(kg: KnowledgeGraph) -> pd.DataFrame:
     without articles gives an empty frame with these columns.
 
     >>> import graph
-    >>> df = articles_frame(graph.build(["seeds"]))
+    >>> df = articles_frame(graph.build(["seeds"], stories=False))
     >>> df.loc[df["related_out"].idxmax(), "outlet"]
     'electronicsforu'
     """
@@ -124,7 +124,7 @@ def summary(kg: KnowledgeGraph) -> pd.DataFrame:
     """Counts of nodes per kind and edges per relation, as a two-level table.
 
     >>> import graph
-    >>> s = summary(graph.build(["seeds"]))
+    >>> s = summary(graph.build(["seeds"], stories=False))
     >>> int(s.loc[("nodes", "article"), "count"]), int(s.loc[("edges", "related"), "count"])
     (5, 3)
     """
@@ -143,7 +143,7 @@ def top(kg: KnowledgeGraph, kind: str = "provider", n: int | None = 10) -> pd.Da
     ``label`` and ``articles``, indexed by node id (the domain for ``domain``).
 
     >>> import graph
-    >>> top(graph.build(["seeds"]), "provider", n=1)["articles"].tolist()
+    >>> top(graph.build(["seeds"], stories=False), "provider", n=1)["articles"].tolist()
     [1]
     """
     g = kg.graph

@@ -1,7 +1,7 @@
 """Timelines: articles per day or week, overall or by topic, tag, outlet or domain.
 
 >>> import graph
->>> timeline(graph.build(["seeds"]), freq="W")["articles"].sum()
+>>> timeline(graph.build(["seeds"], stories=False), freq="W")["articles"].sum()
 np.int64(5)
 """
 
@@ -50,7 +50,7 @@ def timeline(
     dated the frame is empty (with the ``articles`` column when ``by=None``).
 
     >>> import graph
-    >>> t = timeline(graph.build(["seeds"]), freq="W")
+    >>> t = timeline(graph.build(["seeds"], stories=False), freq="W")
     >>> t["articles"].tolist()
     [2, 0, 0, 3]
     """

@@ -31,15 +31,16 @@ def build(
     max_file_bytes: int = MAX_FILE_BYTES,
     cache: str | os.PathLike[str] | None = None,
     scheduler: str | None = None,
-    stories: bool = False,
+    stories: bool = True,
 ) -> KnowledgeGraph:
     """Read every news file under ``sources`` and merge them into one graph.
 
     ``cache`` is a file where parsed files are kept between builds (files
     whose bytes are unchanged are not parsed again); ``scheduler`` the address
     of a Dask scheduler (``tcp://host:8786``) to parse on a cluster. The result
-    is the same whichever way the files were read. ``stories``: also find
-    stories, inferred links and syndicated copies (:mod:`graph.enrich`). Raises
+    is the same whichever way the files were read. ``stories``: find stories,
+    inferred links and syndicated copies (:mod:`graph.enrich`; False: only
+    what the files say). Raises
     :class:`~graph.errors.SourceError` when ``sources`` hold no news file at
     all; anything wrong inside a file is a diagnostic in the report.
     """
@@ -68,7 +69,7 @@ def assemble(
     results: Sequence[FileResult],
     problems: Sequence[Diagnostic] = (),
     timings: dict[str, float] | None = None,
-    stories: bool = False,
+    stories: bool = True,
 ) -> KnowledgeGraph:
     """Merge read results (in path order) into a :class:`KnowledgeGraph` with its report (and its stories)."""
     return _assemble(results, problems, timings, stories, keep=False)[0]
@@ -78,7 +79,7 @@ def assemble_with_memo(
     results: Sequence[FileResult],
     problems: Sequence[Diagnostic] = (),
     timings: dict[str, float] | None = None,
-    stories: bool = False,
+    stories: bool = True,
 ) -> tuple[KnowledgeGraph, bytes | None]:
     """:func:`assemble`, and the memo of its stories pickled (None without them), for a later rebuild.
 

@@ -79,7 +79,7 @@ def build_into(
     max_file_bytes: int = MAX_FILE_BYTES,
     scheduler: str | None = None,
     cache: bool = True,
-    stories: bool = False,
+    stories: bool = True,
 ) -> tuple[KnowledgeGraph, Written]:
     """Build the graph of ``sources`` and write every output into ``out``, reusing the last build there.
 

@@ -137,7 +137,8 @@ def _story_of(store: ox.Store, node: ox.NamedNode) -> ox.NamedNode:
     """The story ``node`` names: ``node`` itself when it is a story, else the story it is part of
     (``schema:isPartOf``); else ``node`` unchanged (an article in no story: the query matches nothing).
 
-    Raises :class:`~graph.errors.QueryError` when the store holds no story at all (a build without ``--stories``).
+    Raises :class:`~graph.errors.QueryError` when the store holds no story at all (a build with ``--no-stories``
+    or ``--stream``).
 
     >>> store = memory_store(_EXAMPLE_STORY)
     >>> _story_of(store, ox.NamedNode("https://example.org/a")).value
@@ -153,8 +154,8 @@ def _story_of(store: ox.Store, node: ox.NamedNode) -> ox.NamedNode:
             return story
     if next(store.quads_for_pattern(None, _TYPE, _STORY), None) is None:
         raise QueryError(
-            "story= names a story, but this build has no stories (no ng:Story): "
-            "build with 'newsgraph build SOURCE -o OUT --stories' to find them"
+            "story= names a story, but this build has no stories (no ng:Story: it was built with --no-stories "
+            "or --stream); build again without those options to find them"
         )
     return node
 
