@@ -279,17 +279,6 @@ def _ascii(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-@functools.cache
-def _iso() -> _Iso:
-    return _tables().iso
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    """Every name of a country (pycountry's and the aliases) -> alpha-2."""
-    return _tables().names
-
-
 def _build_iso() -> _Iso:
     import pycountry
 
@@ -357,11 +346,6 @@ def _fingerprint() -> str:
         except PackageNotFoundError:
             parts.append(b"?")
     return hashlib.blake2b(b"\0".join(parts), digest_size=8).hexdigest()
-
-
-@functools.cache
-def _gazetteer() -> _Gazetteer:
-    return _tables().gazetteer
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +439,7 @@ def _build_gazetteer() -> _Gazetteer:
 @functools.cache
 def _place(code: str) -> Place | None:
     """The place of an ISO 3166-1 alpha-2 or 3166-2 code, or None."""
-    iso = _iso()
+    iso = _tables().iso
     code = iso.redirects.get(code, code)
     kind: Kind
     if code in iso.countries:
@@ -464,7 +448,7 @@ def _place(code: str) -> Place | None:
         name, kind, country = iso.subdivisions[code][0], "subdivision", code.split("-")[0]
     else:
         return None
-    point = _gazetteer().coords.get(code)
+    point = _tables().gazetteer.coords.get(code)
     lat, lon = point if point is not None else (None, None)
     return Place(code, name, kind, country, lat, lon)
 
@@ -500,7 +484,7 @@ def place_of_tag(label: str) -> Place | None:
         country, _, sub = label.partition("-")
         country = COUNTRY_ALIASES.get(country, country)
         return _place(f"{country}-{sub}" if sub else country)
-    names = _country_names()
+    names = _tables().names
     if label in names:
         return _place(names[label])
     for i, char in enumerate(label):
@@ -513,7 +497,7 @@ def place_of_tag(label: str) -> Place | None:
             if place is not None:
                 return place
         wanted = _fold(rest)
-        for code, (name, _) in _iso().subdivisions.items():
+        for code, (name, _) in _tables().iso.subdivisions.items():
             if code.startswith(f"{country}-") and _fold(name) == wanted:
                 return _place(code)
     return None

@@ -301,7 +301,7 @@ def test_headline_speed() -> None:
 
 
 def _clear_caches() -> None:
-    for name in ("_tables", "_iso", "_country_names", "_gazetteer", "_place", "_matcher", "place_of_tag"):
+    for name in ("_tables", "_place", "_matcher", "place_of_tag"):
         getattr(places, name).cache_clear()
 
 

@@ -233,18 +233,19 @@ class Memo:
         self.options = Options(**options)
         self.df = Counter(df)
         self.articles = {
-            iri: Article(iri, title, excerpt, None if t is None else datetime.fromtimestamp(t, UTC), outlet)
-            for iri, title, excerpt, t, outlet, _, _ in articles
+            iri: Article(iri, title, excerpt, _when(t), outlet, frozenset(places), frozenset(numbers))
+            for iri, title, excerpt, t, outlet, places, numbers in articles
         }
-        for iri, *_, places, numbers in articles:  # frozen: set through object.__setattr__
-            object.__setattr__(self.articles[iri], "places", frozenset(places))
-            object.__setattr__(self.articles[iri], "counts", frozenset(numbers))
         make = Pair._make
         self.pairs = {(row[0], row[1]): make(row) for row in pairs}
 
 
 def _stamp(when: datetime | None) -> float | None:
     return None if when is None else when.timestamp()
+
+
+def _when(stamp: float | None) -> datetime | None:
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
 
 
 #: Beyond this share of the articles touched by changes, the memo is not worth using.

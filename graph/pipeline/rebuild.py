@@ -146,7 +146,7 @@ def _build_staged(
     previous: Previous | None = None
     if incremental:
         assert state is not None and graph is not None
-        before = _before_enrich(graph) if stories else None  # before the merge changes what it saw
+        before = snapshot(graph) if stories else None  # what the stories decided, before the merge changes it
         kg, keys, shapes = update_graph(state, new_state, graph, scan.changed, results, blobs, problems)
         kg.report.timings.update(timings)
         kg.report.timings["merge"] = time.perf_counter() - read_done
@@ -181,19 +181,11 @@ def _build_staged(
     return kg, written
 
 
-_Before = dict[str, tuple[Any, ...]]
-
-
-def _before_enrich(g: nx.MultiDiGraph) -> _Before:
-    """What the last build's stories decided (:func:`~graph.enrich.snapshot`)."""
-    return snapshot(g)
-
-
 def _enrich_again(
     kg: KnowledgeGraph,
     keys: set[str],
     shapes: dict[str, tuple[Any, ...] | None],
-    decided: _Before,
+    decided: dict[str, tuple[Any, ...]],
     memo: bytes | None,
 ) -> bytes:
     """Find the stories again; add the nodes that changed since the last build to ``keys`` (and their
