@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import time
 from collections.abc import Iterator
@@ -16,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import pytest
+from typer.testing import CliRunner
 
 import graph
+from graph.cli import app
 from graph.explorer import render_html
 
 pytestmark = pytest.mark.browser
@@ -92,7 +94,8 @@ def node_xy(page: Any, node_id: int) -> tuple[float, float]:
 
 
 def ids(page: Any, kind: str) -> list[int]:
-    return list(page.evaluate("k => __ng.raw.filter(n => n.k === k).map(n => n.id)", kind))
+    """The page numbers of the drawn nodes of ``kind``."""
+    return list(page.evaluate("k => __ng.raw.filter(n => n.k === k && __ng.inPic[n.id]).map(n => n.id)", kind))
 
 
 def drawn_pixels(page: Any) -> int:
@@ -104,6 +107,17 @@ def drawn_pixels(page: Any) -> int:
             for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i+1] < 240 || d[i+2] < 240) n++; return n; }"""
         )
     )
+
+
+def labels_overlap(page: Any) -> list[tuple[int, int]]:
+    """Pairs of drawn labels whose boxes overlap (the page keeps each label's screen box)."""
+    boxes = page.evaluate("__ng.labels")
+    return [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -118,10 +132,16 @@ def test_seeds_page_draws_and_is_offline(browser: Any, seeds_page: Path) -> None
     page = opened.page
     assert len(ids(page, "article")) == 5 and len(ids(page, "provider")) == 5 and len(ids(page, "topic")) == 2
     assert page.evaluate("__ng.network.body.nodeIndices.length") == 12
-    assert page.evaluate("__ng.raw.length") == 12
+    assert page.evaluate("__ng.drawnAtStart") == 12
     assert drawn_pixels(page) > 2000
-    assert "article (dot, 5)" in page.locator("#ng-kinds").inner_text()
-    assert "related (story)" in page.locator("#ng-rels").inner_text()
+    assert "article (dot): 5" in page.locator("#ng-kinds").inner_text()
+    rels = page.locator("#ng-rels").inner_text()
+    assert "related: the publisher's link" in rels and "inferred link" in rels and "syndicated copy" in rels
+    # the story index opens the side panel: the seeds' one story, with its size, outlets and dates
+    assert page.locator("#ng-story-list li").count() == 1
+    row = page.locator("#ng-story-list li").inner_text()
+    assert "AI-driven Facial Recognition" in row and "2 articles · 2 outlets" in row and "2023" in row
+    assert page.evaluate("__ng.labels.length") > 0 and labels_overlap(page) == []
     assert_clean(opened, seeds_page)
     page.close()
 
@@ -134,39 +154,284 @@ def test_search_selects_and_click_highlights_story(browser: Any, seeds_page: Pat
     selected = page.evaluate("__ng.network.getSelectedNodes()")
     assert [page.evaluate("id => __ng.raw[id].label", selected[0])] == ["Hindustan Times"]
     assert "Hindustan Times" in page.locator("#ng-details").inner_text()
-    # a person clicks the electronicsforu article: its story (3 articles, 3 outlets) lights up
+    # a person clicks the electronicsforu article: its story lights up and its timeline opens
     facial = page.evaluate("u => __ng.raw.find(n => n.u === u).id", FACIAL)
     page.evaluate("() => __ng.network.fit({animation: false})")
     x, y = node_xy(page, facial)
     page.mouse.click(x, y)
     assert page.evaluate("__ng.selected") == facial
     story = page.evaluate("__ng.story.map(i => __ng.raw[i].t).sort()")
-    assert len(story) == 3 and "Lawsuit Highlights Legal Risks of Facial Recognition Tech" in story
+    assert story == [
+        "AI-driven Facial Recognition: Repression And Innovation",
+        "Lawsuit Highlights Legal Risks of Facial Recognition Tech",
+    ]
     details = page.locator("#ng-details").inner_text()
-    assert "Story: 3 articles from 3 outlets" in details and "Open the article" in details
+    assert "In a story of 2 articles from 2 outlets" in details and "Open the article" in details
+    # each article of the coverage and of the links outside the story says its outlet and date
+    assert "Government Technology · Jul " in details or "govtech" in details.lower()
+    assert "Linked outside the story (1)" in details
     assert page.locator("#ng-details a").get_attribute("href") == FACIAL
+    assert page.locator("#ng-timeline").is_visible()
     dimmed = page.evaluate("__ng.nodes.get().filter(n => n.opacity !== undefined && n.opacity < 0.5).length")
     assert dimmed >= 2  # the other articles fade
-    faded_labels = "__ng.nodes.get().filter(n => n.opacity !== undefined && n.opacity < 0.5).map(n => n.font.size)"
-    assert set(page.evaluate(faded_labels)) == {0}  # and their labels are not drawn
-    lit = page.evaluate("id => __ng.nodes.get(id).font.size", facial)
-    assert lit == 12
+    labelled = {box[4] for box in page.evaluate("__ng.labels")}
+    faded = set(
+        page.evaluate("__ng.nodes.get().filter(n => n.opacity !== undefined && n.opacity < 0.5).map(n => n.id)")
+    )
+    assert facial in labelled and not labelled & faded  # faded nodes get no label
     # hovering shows the tooltip with title, outlet and date
     page.mouse.move(x + 200, y + 200)
     page.mouse.move(x, y)
     page.wait_for_selector("#ng-tip", state="visible", timeout=5000)
     tip = page.locator("#ng-tip").inner_text()
-    assert "AI-driven Facial Recognition" in tip and "electronicsforu" in tip and "2023-07-13" in tip
-    # filters: by topic and by date
+    assert "AI-driven Facial Recognition" in tip and "electronicsforu" in tip and "Jul 13, 2023" in tip
+    # filters: by topic
     ai = page.evaluate("() => __ng.raw.find(n => n.label === 'AI').id")
     page.select_option("#ng-topic", str(ai))
     assert page.evaluate("__ng.visible") < 12
     assert page.evaluate("__ng.nodes.get().filter(n => n.hidden && __ng.raw[n.id].k === 'article').length") == 3
-    page.click("#ng-reset")
-    page.fill("#ng-since", "2023-07-14")
-    page.dispatch_event("#ng-since", "change")
-    assert page.evaluate("__ng.nodes.get().filter(n => !n.hidden && __ng.raw[n.id].k === 'article').length") == 0
     assert_clean(opened, seeds_page)
+    page.close()
+
+
+def slide(page: Any, control: str, value: int) -> None:
+    """Move a range input as a person does: live input events, then the change when released."""
+    page.evaluate(
+        """([id, v]) => { const c = document.getElementById(id); c.value = String(v);
+        c.dispatchEvent(new Event('input')); c.dispatchEvent(new Event('change')); }""",
+        [control, value],
+    )
+    page.wait_for_timeout(50)
+
+
+def test_time_slider_and_depth_change_what_is_drawn(browser: Any, seeds_page: Path) -> None:
+    opened = open_page(browser, seeds_page)
+    page = opened.page
+    days = page.evaluate("Number(document.getElementById('ng-to').max)") + 1
+    assert days >= 3
+    shown = "() => __ng.nodes.get().filter(n => !n.hidden && __ng.raw[n.id].k === 'article').length"
+    assert page.evaluate(shown) == 5
+    scale = page.evaluate("__ng.network.getScale()")
+    slide(page, "ng-from", days - 1)  # the last day only
+    last = page.evaluate(shown)
+    assert 0 < last < 5
+    assert "(1 day of" in page.locator("#ng-time-text").inner_text()
+    assert page.evaluate("__ng.fitted") < 12 and page.evaluate("__ng.network.getScale()") != scale  # re-zoomed
+    slide(page, "ng-from", 0)
+    assert page.evaluate(shown) == 5
+    # depth: the neighbourhood of the selection grows with it
+    facial = page.evaluate("u => __ng.raw.find(n => n.u === u).id", FACIAL)
+    page.evaluate("id => __ng.choose(id)", facial)
+    one = len(page.evaluate("__ng.highlighted"))
+    page.select_option("#ng-depth", "3")
+    three = len(page.evaluate("__ng.highlighted"))
+    assert three > one
+    assert "--depth 3" in page.evaluate("__ng.command")
+    assert_clean(opened, seeds_page)
+    page.close()
+
+
+def test_colours_match_the_legend_before_and_after_select_and_reset(browser: Any, seeds_page: Path) -> None:
+    opened = open_page(browser, seeds_page)
+    page = opened.page
+    before = page.evaluate("__ng.snapshot()")
+    legend = page.evaluate(
+        """() => { const out = {}; document.querySelectorAll('#ng-kinds li').forEach(li => {
+          const s = li.querySelector('.ng-swatch'), box = li.querySelector('input');
+          out[box ? box.dataset.kind : li.dataset.legend] = [getComputedStyle(s).backgroundColor,
+            getComputedStyle(s).borderTopColor]; }); return out; }"""
+    )
+
+    def drawn_colours() -> dict[str, list[str]]:
+        """kind (or ring) → the fill and border vis-network draws each node of the picture with."""
+        return dict(
+            page.evaluate(
+                """() => { const out = {}, rgb = (c) => { const d = document.createElement('span');
+                  d.style.color = c; document.body.appendChild(d); const v = getComputedStyle(d).color;
+                  d.remove(); return v; };
+                  __ng.network.body.nodeIndices.forEach(id => { const node = __ng.network.body.nodes[id];
+                    const g = node.options.group, k = g === 'ring' || g === 'hub' ? g : __ng.raw[id].k;
+                    out[k] = [rgb(node.options.color.background), rgb(node.options.color.border)]; });
+                  return Object.entries(out); }"""
+            )
+        )
+
+    def check() -> None:
+        for kind, (fill, border) in drawn_colours().items():
+            if kind == "ring":
+                assert fill == legend["ring"][0] and border == legend["ring"][1]
+            else:
+                assert fill == legend[kind][0], kind
+
+    check()
+    relations = page.evaluate(
+        """() => { const out = {}; document.querySelectorAll('#ng-rels li').forEach(li => {
+          out[li.dataset.rel] = getComputedStyle(li.querySelector('.ng-line')).borderTopColor; }); return out; }"""
+    )
+    edge_colours = page.evaluate(
+        """() => __ng.edges.get().map(e => { const d = document.createElement('span'); d.style.color = e.color.color;
+          document.body.appendChild(d); const v = getComputedStyle(d).color; d.remove();
+          return [__ng.edgeList[e.id].rel, v, e.color.highlight === e.color.color]; })"""
+    )
+    assert edge_colours and all(relations[rel] == colour and same for rel, colour, same in edge_colours)
+    # select an article, click empty space: the picture is as it was
+    facial = page.evaluate("u => __ng.raw.find(n => n.u === u).id", FACIAL)
+    page.evaluate("() => __ng.network.fit({animation: false})")
+    x, y = node_xy(page, facial)
+    page.mouse.click(x, y)
+    assert page.evaluate("__ng.snapshot()") != before
+    check()
+    box = page.locator("#ng-network").bounding_box()
+    page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)
+    assert page.evaluate("__ng.selected") is None
+    assert page.evaluate("__ng.snapshot()") == before
+    # select, filter, Reset: the same, and the panel forgets the article
+    page.mouse.click(x, y)
+    page.select_option("#ng-depth", "2")
+    slide(page, "ng-from", 1)
+    page.click("#ng-reset")
+    assert page.evaluate("__ng.snapshot()") == before
+    assert page.locator("#ng-details").inner_text() == "" and not page.locator("#ng-timeline").is_visible()
+    check()
+    assert_clean(opened, seeds_page)
+    page.close()
+
+
+def test_a_left_out_article_is_found_and_drawn(browser: Any, seeds_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([seeds_dir])
+    view = graph.select_view(kg, max_nodes=4)
+    left_out = [n for n, d in kg.graph.nodes(data=True) if d["kind"] == "article" and n not in view.nodes]
+    assert left_out
+    target = kg.graph.nodes[left_out[0]]
+    path = tmp_path / "cut.html"
+    path.write_text(render_html(kg, view), encoding="utf-8")
+    opened = open_page(browser, path)
+    page = opened.page
+    page.fill("#ng-search", target["title"][:30])
+    page.wait_for_selector("#ng-results li", timeout=5000)
+    first = page.locator("#ng-results li").first.inner_text()
+    assert target["title"] in first and "not drawn yet" in first
+    page.locator("#ng-results button").first.click()
+    chosen = page.evaluate("__ng.selected")
+    assert page.evaluate("id => __ng.raw[id].t", chosen) == target["title"]
+    assert page.evaluate("id => __ng.inPic[id] === 1 && !__ng.nodes.get(id).hidden", chosen)
+    # with its outlet, linked to it
+    outlet = page.evaluate("id => __ng.raw[id].p[0]", chosen)
+    assert page.evaluate("id => __ng.inPic[id]", outlet) == 1
+    assert page.evaluate("([a, o]) => __ng.edges.get().some(e => e.from === a && e.to === o)", [chosen, outlet])
+    assert "brought" in page.locator("#ng-status").inner_text()
+    assert_clean(opened, path)
+    page.close()
+
+
+def test_png_export_and_selection_as_command_and_sparql(browser: Any, seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", str(seeds_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    path = out / "graph.html"
+    opened = open_page(browser, path)
+    page = opened.page
+    with page.expect_download() as download:
+        page.click("#ng-png")
+    png = Path(download.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    assert download.value.suggested_filename == "newsgraph.png"
+    page.click("#ng-story-list button")
+    with page.expect_download() as with_timeline:  # the picture and the story's timeline under it
+        page.click("#ng-png")
+    assert with_timeline.value.suggested_filename == "newsgraph-story.png"
+    image = pytest.importorskip("PIL.Image").open(with_timeline.value.path()).convert("L")
+    network_height, timeline_height = page.evaluate("__ng.pngParts")
+    assert timeline_height > 50 and image.height == network_height + timeline_height
+    strip = image.crop((0, network_height, image.width, image.height))
+    assert sum(1 for v in strip.getdata() if v < 200) > 500  # the timeline was drawn into it
+    page.click("#ng-share-btn")
+    command = page.locator("#ng-cmd").input_value()
+    sparql = page.locator("#ng-sparql").input_value()
+    assert command.startswith("newsgraph view -o view.html --story ")
+    # the command draws the same story
+    args = shlex.split(command)[2:]
+    target = tmp_path / "story.html"
+    args[args.index("-o") + 1] = str(target)
+    ran = CliRunner().invoke(app, ["view", "-d", str(out), *args])
+    assert ran.exit_code == 0, ran.output
+    story_members = set(page.evaluate("__ng.story.map(i => __ng.raw[i].i)"))
+    assert len(story_members) == 2
+    drawn = [
+        n
+        for n in json.loads(
+            re.search(r'id="ng-nodes">(.*?)</script>', target.read_text(encoding="utf-8"), re.S).group(1)
+        )
+        if n["k"] == "article"
+    ]
+    assert {n.get("i", n.get("u")) for n in drawn} == story_members
+    # the SPARQL answers the story's articles, first report first
+    rows = graph.load(out).query(sparql)
+    assert set(rows["article"].astype(str)) == story_members and len(rows) == 2
+    assert_clean(opened, path)
+    page.close()
+
+
+def test_around_article_stands_out(browser: Any, seeds_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([seeds_dir])
+    path = tmp_path / "around.html"
+    page_text = render_html(kg, graph.select_view(kg, around=FACIAL))
+    path.write_text(page_text, encoding="utf-8")
+    opened = open_page(browser, path)
+    page = opened.page
+    center = page.evaluate("u => __ng.raw.find(n => n.u === u).id", FACIAL)
+    sizes = page.evaluate("__ng.nodes.get().filter(n => __ng.raw[n.id].k === 'article').map(n => [n.id, n.size])")
+    assert max(sizes, key=lambda s: s[1])[0] == center
+    assert page.evaluate("id => __ng.nodes.get(id).group", center) == "center"
+    assert "drawn around" in page.locator("#ng-kinds").inner_text()
+    assert page.evaluate("__ng.labels")[0][4] == center  # its label is drawn first
+    assert_clean(opened, path)
+    page.close()
+
+
+def test_story_timeline_rows_marks_and_legend(browser: Any, write_item: Any, tmp_path: Path) -> None:
+    """A wire story carried by three outlets: one row per outlet, the first report marked, the copies
+    and the inferred links drawn apart from the publisher's link, and a way back to the network."""
+    title = "Japan approves remdesivir to treat coronavirus patients"
+    for i, (name, domain) in enumerate([("Reuters", "a.example"), ("Yahoo News", "b.example"), ("MSN", "c.example")]):
+        write_item(
+            f"{i}.md",
+            title=title,
+            excerpt="The health ministry approved the drug on Thursday.",
+            webUrl=f"https://{domain}/remdesivir",
+            publishedDateTime=f"2020-05-07T0{i * 3}:00:00Z",
+            provider={"name": name, "domain": domain},
+            **({"related": [{"webUrl": "https://a.example/remdesivir", "title": title}]} if i == 2 else {}),
+        )
+    kg = graph.build([tmp_path / "corpus"])
+    assert [d["size"] for _, d in kg.graph.nodes(data=True) if d["kind"] == "story"] == [3]
+    path = tmp_path / "wire.html"
+    path.write_text(render_html(kg), encoding="utf-8")
+    opened = open_page(browser, path)
+    page = opened.page
+    page.click("#ng-story-list button")
+    assert page.locator("#ng-timeline").is_visible()
+    assert page.evaluate("__ng.timelineRows") == 3 and page.evaluate("__ng.timelineMarks") == 3
+    texts = page.eval_on_selector_all("#ng-tl-svg text", "ts => ts.map(t => t.textContent)")
+    assert {"Reuters", "Yahoo News", "MSN", "first"} <= set(texts)
+    titles = page.eval_on_selector_all("#ng-tl-svg .mark title", "ts => ts.map(t => t.textContent)")
+    first = [t for t in titles if "first report" in t]
+    assert len(first) == 1 and "Reuters" in first[0] and "00:00 UTC" in first[0] and title in first[0]
+    assert sum("syndicated copy" in t for t in titles) == 2
+    # rows in order of each outlet's first article: Reuters at 00:00, Yahoo at 03:00, MSN at 06:00
+    rows = page.eval_on_selector_all("#ng-tl-svg text.row", "ts => ts.map(t => t.textContent)")
+    assert rows == ["Reuters", "Yahoo News", "MSN"]
+    drawn = page.eval_on_selector_all(
+        "#ng-tl-svg g.links path", "ps => ps.map(p => [p.dataset.rel, p.getAttribute('stroke-dasharray')])"
+    )
+    kinds = {rel for rel, _ in drawn}
+    assert {"related", "copy_of"} <= kinds
+    assert all((rel == "related") == (dash is None) for rel, dash in drawn)  # solid: the publisher's own link
+    legend = page.locator("#ng-timeline").inner_text()
+    assert "first report" in legend and "syndicated copy" in legend
+    page.click("#ng-tl-close")
+    assert not page.locator("#ng-timeline").is_visible()
+    assert_clean(opened, path)
     page.close()
 
 
@@ -177,7 +442,7 @@ def test_hostile_corpus_runs_nothing(browser: Any, tmp_path: Path) -> None:
     page = opened.page
     page.evaluate("() => __ng.network.fit({animation: false})")
     hovered = set()
-    for node in page.evaluate("__ng.raw.map(n => n.id)"):
+    for node in ids(page, "article") + ids(page, "provider") + ids(page, "topic") + ids(page, "tag"):
         page.mouse.move(2, 2)
         page.evaluate("__ng.hideTip()")
         x, y = node_xy(page, node)
@@ -193,9 +458,17 @@ def test_hostile_corpus_runs_nothing(browser: Any, tmp_path: Path) -> None:
     for select in ("#ng-topic", "#ng-outlet"):
         for value in page.eval_on_selector_all(f"{select} option", "os => os.map(o => o.value)"):
             page.select_option(select, value)
+    for i in range(page.locator("#ng-story-list li").count()):  # every story's timeline, titles on hover
+        page.locator("#ng-story-list button").nth(i).click()
+        for mark in page.locator("#ng-tl-svg .mark").all():
+            mark.hover()
+    page.click("#ng-share-btn")
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert (
-        page.evaluate("document.querySelectorAll('#ng-side img, #ng-side svg, #ng-side iframe, #ng-tip img').length")
+        page.evaluate(
+            "document.querySelectorAll('#ng-side img, #ng-side svg, #ng-side iframe, #ng-tip img,"
+            " #ng-timeline img, #ng-timeline iframe, #ng-timeline foreignObject, #ng-tl-svg a').length"
+        )
         == 0
     )
     assert "<script>window.__pwned='tag'</script>" in page.locator("#ng-topic").inner_text()
@@ -205,22 +478,12 @@ def test_hostile_corpus_runs_nothing(browser: Any, tmp_path: Path) -> None:
     page.close()
 
 
-def largest_story_hub(text: str) -> int:
-    """The most linked article of the page's largest story (related links), from the page's JSON."""
-    match = re.search(r'<script type="application/json" id="ng-edges">(.*?)</script>', text, re.S)
-    assert match
-    links = [(e["from"], e["to"]) for e in json.loads(match.group(1)) if e["rel"] == "related"]
-    graph_ = nx.Graph(links)
-    story = max(nx.connected_components(graph_), key=len)
-    return int(max(sorted(story), key=graph_.degree))
-
-
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_corpus_page_settles_and_redraws_fast(browser: Any, corpus_dir: Path, tmp_path: Path) -> None:
+def test_corpus_page_opens_on_stories_and_redraws_fast(browser: Any, corpus_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([corpus_dir])
     path = tmp_path / "graph.html"
-    text = render_html(graph.build([corpus_dir]))
-    path.write_text(text, encoding="utf-8")
+    path.write_text(render_html(kg), encoding="utf-8")
     opened = open_page(browser, path)
     page = opened.page
     first_draw = page.evaluate("__ng.firstDraw")
@@ -235,24 +498,27 @@ def test_corpus_page_settles_and_redraws_fast(browser: Any, corpus_dir: Path, tm
     assert first_draw < 15_000, f"first draw after {first_draw:.0f} ms"
     assert median < 400, f"median frame {median:.0f} ms"
     assert drawn_pixels(page) > 20_000
+    page.evaluate("() => __ng.network.fit({animation: false})")
+    page.evaluate("() => __ng.network.redraw()")
+    page.wait_for_timeout(100)
+    assert len(page.evaluate("__ng.labels")) >= 20 and labels_overlap(page) == []
+    # the story index: the largest story first; its timeline has one row per outlet
+    stories = [(d["size"], d["outlets"]) for _, d in kg.graph.nodes(data=True) if d["kind"] == "story"]
+    assert page.locator("#ng-story-list li").count() == min(150, len(stories))
+    page.click("#ng-story-list button >> nth=0")
+    chosen = page.evaluate("__ng.stories[__ng.timeline].i")
+    size, outlets = kg.graph.nodes[chosen]["size"], kg.graph.nodes[chosen]["outlets"]
+    assert (size, outlets) == max(stories)
+    assert page.evaluate("__ng.timelineMarks") == size and page.evaluate("__ng.timelineRows") == outlets
+    # every article is reachable: a left-out one is found and drawn
+    left = page.evaluate("() => __ng.raw.find(n => n.k === 'article' && !__ng.inPic[n.id]).id")
+    page.fill("#ng-search", page.evaluate("id => __ng.raw[id].t", left))
+    page.press("#ng-search", "Enter")
+    assert page.evaluate("__ng.selected") == left and page.evaluate("id => __ng.inPic[id]", left) == 1
     page.fill("#ng-search", "Reuters")
     page.press("#ng-search", "Enter")
     selected = page.evaluate("__ng.network.getSelectedNodes()")
     assert page.evaluate("id => __ng.raw[id].label", selected[0]) == "Reuters"
-    # clicking an article of the largest story: its articles are spread out, their labels drawn, not faded
-    page.click("#ng-reset")
-    hub = largest_story_hub(text)
-    page.evaluate("id => __ng.network.fit({nodes: [id], animation: false})", hub)
-    page.evaluate("() => __ng.network.moveTo({scale: 1.0, animation: false})")
-    x, y = node_xy(page, hub)
-    page.mouse.click(x, y)
-    assert page.evaluate("__ng.selected") == hub and page.evaluate("__ng.story.length") >= 20
-    labelled = page.evaluate(
-        """() => { const s = __ng.network.getScale();
-        return __ng.story.filter(id => { const n = __ng.nodes.get(id), size = n.font && n.font.size !== undefined
-          ? n.font.size : 12; return (n.opacity === undefined || n.opacity === 1) && size * s >= 8; }).length; }"""
-    )
-    assert labelled >= 5, f"{labelled} story labels drawn"
     assert "Showing" in page.locator("#ng-notices").inner_text()
     assert_clean(opened, path)
     page.close()

@@ -226,7 +226,7 @@ def test_any_text_renders_inertly(title: str, other: str, url_tail: str, evil: s
     page = render_html(assemble([result]))
     head, _, _rest = page.partition('<script type="application/json" id="ng-nodes">')
     blocks = re.findall(r'<script type="application/json" id="ng-(\w+)">(.*?)</script>', page, re.S)
-    assert [name for name, _ in blocks] == ["nodes", "edges", "meta", "options"]
+    assert [name for name, _ in blocks] == ["nodes", "edges", "index", "meta", "options"]
     for _, block in blocks:
         assert "<" not in block and ">" not in block  # no way out of the data block
         json.loads(block)

@@ -43,10 +43,15 @@ def seeds_kg(seeds_dir: Path) -> graph.KnowledgeGraph:
 
 
 def page_json(page: str, name: str) -> Any:
-    """The JSON block ``ng-NAME`` of a page, as the page's script reads it."""
+    """The JSON block ``ng-NAME`` of a page, as the page's script reads it; the edges' rows
+    (``[from, to, relation number, hidden]``) as objects, their relation named from the metadata."""
     match = re.search(rf'<script type="application/json" id="ng-{name}">(.*?)</script>', page, re.S)
     assert match, f"no ng-{name} block"
-    return json.loads(match.group(1))
+    data = json.loads(match.group(1))
+    if name == "edges":
+        relations = [r["rel"] for r in page_json(page, "meta")["relations"]]
+        return [{"from": a, "to": b, "rel": relations[k], "hidden": h == 1} for a, b, k, h in data]
+    return data
 
 
 def test_seeds_page_has_articles_outlets_topics_and_related(seeds_kg: graph.KnowledgeGraph) -> None:
@@ -61,7 +66,7 @@ def test_seeds_page_has_articles_outlets_topics_and_related(seeds_kg: graph.Know
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in nodes)
     facial = next(n for n in nodes if n.get("u") == FACIAL)
     assert facial["t"] == "AI-driven Facial Recognition: Repression And Innovation"
-    assert facial["d"] == "2023-07-13" and facial["e"].startswith("Researchers reported")
+    assert facial["d"] == "2023-07-13T05:34Z" and facial["e"].startswith("Researchers reported")
 
 
 def test_page_is_self_contained(seeds_kg: graph.KnowledgeGraph) -> None:
@@ -79,25 +84,31 @@ def test_hostile_text_stays_data(tmp_path: Path) -> None:
     kg = graph.build([HOSTILE])
     page = render_html(kg)
     outside_vis = page.replace(_vis_js(), "")
-    assert len(re.findall(r"<script[^>]*>", outside_vis)) == 6  # 4 JSON blocks, vis-network, the explorer
+    assert len(re.findall(r"<script[^>]*>", outside_vis)) == 7  # 5 JSON blocks, vis-network, the explorer
     assert not re.search(r"<(img|svg|iframe|b)\b", outside_vis)  # no markup from the payloads
     assert "__pwned" in page  # the payloads are there, as escaped JSON text
     for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S):
         assert "<" not in block and ">" not in block
     nodes = page_json(page, "nodes")
-    labels = {n["label"] for n in nodes}
+    labels = {n.get("label") or n["t"] for n in nodes}
     assert "<script>window.__pwned='tag'</script>" in labels
     urls = [n["u"] for n in nodes if "u" in n]
     assert urls and all(u.startswith(("http://", "https://")) for u in urls)
     assert not any("javascript:" in u or "data:" in u for u in urls)
 
 
-def test_select_view_filters(seeds_kg: graph.KnowledgeGraph) -> None:
+def test_select_view_filters(seeds_kg: graph.KnowledgeGraph, seeds_dir: Path) -> None:
     assert select_view(seeds_kg, topic="computer vision").counts["article"] == 2
     assert select_view(seeds_kg, provider="govtech.com").counts == {"article": 1, "provider": 1}
     assert select_view(seeds_kg, since="2023-07-14").counts == {}
-    story = select_view(seeds_kg, story=FACIAL)
-    assert story.counts["article"] == 3 and story.center is not None
+    story = select_view(seeds_kg, story=FACIAL)  # the build's story: two of the three linked articles
+    assert story.counts["article"] == 2 and story.center is not None
+    assert story.options == {"--story": FACIAL}
+    (iri,) = [n for n, d in seeds_kg.graph.nodes(data=True) if d["kind"] == "story"]
+    by_iri = select_view(seeds_kg, story=iri)
+    assert by_iri.counts["article"] == 2 and by_iri.center is None and by_iri.title.startswith("the story 'AI-driven")
+    chain = select_view(graph.build([seeds_dir], stories=False), story=FACIAL)  # no story nodes: the related links
+    assert chain.counts["article"] == 3
     around = select_view(seeds_kg, around=FACIAL, depth=1)
     assert around.counts == {"article": 3, "provider": 3, "topic": 2}  # each article with its outlet
     deeper = select_view(seeds_kg, around=FACIAL, depth=2)
@@ -144,7 +155,7 @@ def test_hub_topic_is_faded_and_unlinked(write_item: Any, tmp_path: Path) -> Non
     assert [kg.graph.nodes[h]["label"] for h in view.hubs] == ["Everything"]
     page = render_html(kg, view)
     nodes = {n["id"]: n for n in page_json(page, "nodes")}
-    hub = next(n for n in nodes.values() if n["label"] == "Everything")
+    hub = next(n for n in nodes.values() if n.get("label") == "Everything")
     assert hub["group"] == "hub"
     assert all(hub["id"] not in (e["from"], e["to"]) for e in page_json(page, "edges"))
     assert any("Everything" in n for n in page_json(page, "meta")["notices"])
@@ -611,10 +622,11 @@ def test_safe_url_shortcut_agrees_on_edge_cases(value: str) -> None:
         st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(sorted(EDGE_STYLE)), st.booleans())
     )
 )
-def test_edges_json_is_the_json_of_the_edge_objects(rows: list[tuple[int, int, str, bool]]) -> None:
-    from graph.explorer.data import _edge_dicts, _edges_json, _json
+def test_edges_json_is_rows_of_numbers_the_legend_names(rows: list[tuple[int, int, str, bool]]) -> None:
+    from graph.explorer.data import _edges_json
 
-    assert _edges_json(rows) == _json(_edge_dicts(rows))
+    relations = list(EDGE_STYLE)
+    assert json.loads(_edges_json(rows)) == [[a, b, relations.index(rel), int(hidden)] for a, b, rel, hidden in rows]
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])

@@ -368,7 +368,7 @@ def view(
     around: Annotated[str | None, typer.Option("--around", help="An article's URL: show its neighbourhood.")] = None,
     depth: Annotated[int, typer.Option("--depth", min=0, help="Links to walk from --around.")] = 1,
     story: Annotated[
-        str | None, typer.Option("--story", help="An article's URL: show its story (related links).")
+        str | None, typer.Option("--story", help="A story's IRI, or an article's URL: show that story.")
     ] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Only articles about this topic or tag.")] = None,
     provider: Annotated[

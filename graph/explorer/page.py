@@ -17,7 +17,7 @@ from ..blocks import BlockWriter, FileIndex
 from ..errors import EmptyViewError
 from ..model import KnowledgeGraph, load
 from .atomic import atomic_write
-from .data import _edges_json, _json, _page_data
+from .data import _edges_json, _json, _page_data, _page_index
 from .style import vis_options
 from .template import skeleton
 from .view import View, select_view
@@ -39,11 +39,12 @@ class Page:
     height: int = 720
 
     def _repr_html_(self) -> str:
-        """An ``<iframe srcdoc>`` holding the page, sandboxed (scripts and new tabs only)."""
+        """An ``<iframe srcdoc>`` holding the page, sandboxed (scripts, new tabs and the PNG download only):
+        self-contained, so it shows in JupyterLab, Notebook 7, VS Code and Colab alike."""
         return (
             f'<iframe srcdoc="{html_lib.escape(self.html, quote=True)}" '
             f'style="width:100%;height:{self.height}px;border:1px solid #ddd" '
-            'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe>'
+            'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox allow-downloads"></iframe>'
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -79,7 +80,13 @@ def render_html(
     """
     view = view if view is not None else select_view(kg)
     nodes, edges, meta = _page_data(kg, view, layout_cache)
-    data = {"nodes": _json(nodes), "edges": _edges_json(edges), "meta": _json(meta), "options": _json(vis_options())}
+    data = {
+        "nodes": _json(nodes),
+        "edges": _edges_json(edges),
+        "index": "[" + ", ".join(_json(entry) for _, entry in _page_index(kg, view)) + "]",
+        "meta": _json(meta),
+        "options": _json(vis_options()),
+    }
     parts = skeleton()
     return "".join(data[part] if i % 2 else part for i, part in enumerate(parts))
 
@@ -123,9 +130,10 @@ def write_graph_html(
     """The ``graph.html`` writer of a build: the default view.
 
     The page is written as blocks (:mod:`graph.blocks`): one per drawn node,
-    keyed by its place in the view and its IRI, then the edges and the
-    metadata; the index it returns lets :func:`~graph.explorer.patch.patch_page` rewrite only the
-    items that changed. The bytes are :func:`render_html`'s.
+    keyed by its place in the view and its IRI, then the edges, one per
+    index entry (the nodes not drawn, keyed the same way) and the metadata;
+    the index it returns lets :func:`~graph.explorer.patch.patch_page`
+    rewrite only the items that changed. The bytes are :func:`render_html`'s.
     ``layout_cache``: a layout memo file, as for :func:`render_html`.
 
     >>> import graph, tempfile, pathlib
@@ -148,8 +156,10 @@ def write_graph_html(
         writer.text(frame[1])
         writer.section("", [("edges", _edges_json(edges))])
         writer.text(frame[2])
-        writer.section("", [("meta", _json(meta))])
+        writer.section(", ", ((_item_key(entry["id"], node), _json(entry)) for node, entry in _page_index(kg, view)))
         writer.text(frame[3])
+        writer.section("", [("meta", _json(meta))])
+        writer.text(frame[4])
     return writer.index
 
 
@@ -159,9 +169,9 @@ def _item_key(i: int, node: str) -> str:
 
 
 def _page_frame(parts: tuple[str, ...]) -> list[str]:
-    """The text around the page's three sections (items, edges, metadata), from the parts of
-    :func:`~graph.explorer.template.skeleton`."""
-    return [parts[0] + "[", "]" + parts[2], parts[4], parts[6] + _json(vis_options()) + parts[8]]
+    """The text around the page's four sections (items, edges, index entries, metadata), from the parts
+    of :func:`~graph.explorer.template.skeleton`."""
+    return [parts[0] + "[", "]" + parts[2], parts[4] + "[", "]" + parts[6], parts[8] + _json(vis_options()) + parts[10]]
 
 
 def write_view(out: str | os.PathLike[str], path: str | os.PathLike[str], **filters: Any) -> View:

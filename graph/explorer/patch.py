@@ -15,7 +15,7 @@ import networkx as nx
 from ..blocks import BlockWriter, FileIndex, patch, read_block
 from ..errors import StaleIndex
 from ..model import KnowledgeGraph, successors
-from .data import _TEXT_FIELDS, _edge_key_order, _item_text, _json
+from .data import _TEXT_FIELDS, _edge_key_order, _entry, _item_text, _json
 
 __all__ = ["page_shape", "patch_page", "same_shapes", "shape_of"]
 
@@ -79,9 +79,36 @@ def patch_page(
     g = kg.graph
     if not same_shapes(g, before):
         raise StaleIndex("the view's structure changed")
-    if len(old.sections) != 3 or not old.matches(Path(old_path)):
+    if len(old.sections) != 4 or not old.matches(Path(old_path)):
         raise StaleIndex(f"{old_path} is not the page its index describes")
-    items = old.sections[0]
+    changes = _item_changes(g, old_path, old.sections[0], before)
+    entries = old.sections[2]
+    index = {node: int(key.partition(" ")[0]) for key in entries.keys if (node := key.partition(" ")[2]) in before}
+    # An index entry is made from its node's attributes and links out alone (graph.explorer.data._entry).
+    renumbered = {
+        node: int(key.partition(" ")[0])
+        for key in (*old.sections[0].keys, *entries.keys)
+        if (node := key.partition(" ")[2]) in g
+    }
+    entry_changes = {
+        _item_key(i, node): _json(_entry(g, node, str(g.nodes[node].get("kind", "")), renumbered))
+        for node, i in index.items()
+    }
+    with BlockWriter(path) as writer:
+        patch(
+            writer, Path(old_path), old, None, [changes, {}, entry_changes, {}]
+        )  # the frame is made by the code alone
+    return writer.index
+
+
+def _item_key(i: int, node: str) -> str:
+    return f"{i:08d} {node}"
+
+
+def _item_changes(
+    g: nx.MultiDiGraph, old_path: str | os.PathLike[str], items: Any, before: dict[str, tuple[Any, ...] | None]
+) -> dict[str, str]:
+    """block key → new text, for the drawn items of the nodes in ``before`` whose text changed."""
     at = {node: key for key in items.keys if (node := key.partition(" ")[2]) in before}
     changes: dict[str, str] = {}
     if at:
@@ -110,6 +137,4 @@ def patch_page(
                 changes[key] = _json(item)
         finally:
             os.close(source)
-    with BlockWriter(path) as writer:
-        patch(writer, Path(old_path), old, None, [changes, {}, {}])  # the frame is made by the code alone
-    return writer.index
+    return changes

@@ -57,6 +57,6 @@ def skeleton() -> tuple[str, ...]:
     template = (Path(__file__).parent / "templates" / _TEMPLATE).read_text(encoding="utf-8")
     page = _with_csp(template.replace("/*VIS_NETWORK_JS*/", _vis_js(), 1))
     parts = tuple(_SLOT_RE.split(page))
-    if parts[1::2] != ("nodes", "edges", "meta", "options"):  # pragma: no cover - guards the template
+    if parts[1::2] != ("nodes", "edges", "index", "meta", "options"):  # pragma: no cover - guards the template
         raise OutputError(f"the explorer template's data slots are {parts[1::2]}")
     return parts

@@ -17,7 +17,7 @@ import networkx as nx
 
 from ..errors import ViewError
 from ..identity import canonical_url, normalize_label
-from ..model import KnowledgeGraph, attributes, successors
+from ..model import KnowledgeGraph, attributes, predecessors, successors
 
 __all__ = ["DEFAULT_MAX_NODES", "HUB_SHARE", "SHOWN_KINDS", "View", "select_view"]
 
@@ -51,6 +51,9 @@ class View:
     max_nodes: int = DEFAULT_MAX_NODES
     #: True when filters chose the articles (not every article of the graph).
     filtered: bool = False
+    #: The filters given, as ``newsgraph view`` options (``{"--topic": "AI"}``): the page offers them
+    #: back as a command line.
+    options: dict[str, str] = field(default_factory=dict)
 
     @property
     def cut(self) -> bool:
@@ -70,7 +73,8 @@ class View:
         left = ", ".join(f"{n:,} {_plural(kind, n)}" for kind, n in sorted(self.omitted.items()) if n)
         return [
             f"Showing {len(self.nodes):,} of {self.total:,} nodes (cut at --max-nodes {self.max_nodes:,}): "
-            f"{left} left out; articles in stories and the best-rated come first."
+            f"{left} left out of the picture (articles in stories and the best-rated come first); "
+            "search and the story list find every one and bring it in."
         ]
 
 
@@ -140,7 +144,11 @@ def _find_providers(kg: KnowledgeGraph, text: str) -> set[str]:
 
 
 def _story(g: nx.MultiDiGraph, start: str) -> set[str]:
-    """The articles linked to ``start`` by related links, in either direction, transitively."""
+    """The articles of ``start``'s story: the members of its story nodes (``part_of``), or, in a
+    build without stories (``--no-stories``), the articles linked to it by related links, transitively."""
+    stories = [v for v, keys in successors(g)[start].items() if "part_of" in keys]
+    if stories:
+        return {a for s in stories for a, keys in predecessors(g)[s].items() if "part_of" in keys} | {start}
     seen = {start}
     todo = deque([start])
     while todo:
@@ -184,15 +192,22 @@ def _contexts(g: nx.MultiDiGraph, articles: Iterable[str], kinds: dict[str, str]
     return {a: sorted([n for n in succ[a] if kinds[n] in _CONTEXT_KINDS]) for a in articles}
 
 
+#: Links between articles that tie them into a story, for the ranking of :func:`_pick`.
+_STORY_LINKS: Final = frozenset({"related", "inferred_related", "copy_of", "part_of"})
+
+
 def _related_degrees(g: nx.MultiDiGraph) -> Counter[str]:
-    """node → number of related links (in and out), in one walk over the edges."""
+    """node → its links that tie it into a story (related, inferred, copies, story membership), in
+    one walk over the edges."""
     counts: Counter[str] = Counter()
     for u, nbrs in successors(g).items():
         for v, keys in nbrs.items():
             for data in keys.values():
-                if data.get("relation") == "related":
+                relation = data.get("relation")
+                if relation in _STORY_LINKS:
                     counts[u] += 1
-                    counts[v] += 1
+                    if relation != "part_of":
+                        counts[v] += 1
     return counts
 
 
@@ -225,8 +240,9 @@ def select_view(
         An article's URL: the article and the nodes up to ``depth`` links
         away (hub topics are not walked through).
     story
-        An article's URL: the articles linked to it by related links
-        (transitively), with their outlets and topics.
+        A story's IRI, or an article's URL: the articles of the story (the story nodes of the
+        build; in a build without them, the articles linked to it by related
+        links, transitively), with their outlets and topics.
     topic
         A topic or tag label: its articles.
     provider
@@ -269,7 +285,15 @@ def select_view(
         choice.keep({a for p in outlets for a in g.predecessors(p)}, f"articles from {provider!r}")
     _keep_dates(g, choice, first, last)
     picked, wanted = _pick(g, kinds, choice, max_nodes)
-    return _view(g, kinds, choice, picked, wanted, max_nodes)
+    view = _view(g, kinds, choice, picked, wanted, max_nodes)
+    given = {"--around": around, "--story": story, "--topic": topic, "--provider": provider}
+    view.options = {name: value for name, value in given.items() if value is not None}
+    if around is not None:
+        view.options["--depth"] = str(depth)
+    view.options.update({name: day.isoformat() for name, day in (("--since", first), ("--until", last)) if day})
+    if max_nodes != DEFAULT_MAX_NODES:
+        view.options["--max-nodes"] = str(max_nodes)
+    return view
 
 
 def _view(
@@ -317,8 +341,13 @@ class _Choice:
 
 
 def _keep_story(kg: KnowledgeGraph, choice: _Choice, story: str) -> None:
-    """``--story``: the articles of the story of the article at URL ``story``, which becomes the centre."""
+    """``--story``: the articles of a story, given by its IRI or by the URL of one of its articles
+    (which becomes the centre)."""
     g = kg.graph
+    if story in g and g.nodes[story].get("kind") == "story":
+        members = {a for a, keys in predecessors(g)[story].items() if "part_of" in keys}
+        choice.keep(members, f"the story {g.nodes[story].get('label', story)!r}")
+        return
     start = _find_article(kg, story, "--story")
     choice.keep(_story(g, start), f"the story of {g.nodes[start].get('label', start)!r}")
     choice.center = start
