@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
-from .explorer import Page, View, explore, select_view, write_html, write_view
+from .explorer import Page, View, explore, select_view, to_pyvis, write_html, write_view
 from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load, set_query_engine
 from .outputs import write_outputs
 from .pipeline import build, build_into, read_files
@@ -57,6 +57,7 @@ __all__ = [
     "read_rdf",
     "select_view",
     "stream_build",
+    "to_pyvis",
     "to_rdf",
     "validate",
     "write_html",

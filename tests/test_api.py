@@ -12,7 +12,7 @@ PUBLIC = {
     "KnowledgeGraph", "NewsgraphError", "OutputError", "Page", "ProviderRecord", "QueryError", "SourceError",
     "ValidationReport", "View", "ViewError", "Violation", "analysis", "build", "build_into", "explore", "find_files",
     "from_rdf", "load", "parse_text", "read_file", "read_files", "read_rdf", "select_view", "StreamReport",
-    "stream_build", "to_rdf", "validate", "write_html", "write_outputs", "write_rdf", "write_view",
+    "stream_build", "to_pyvis", "to_rdf", "validate", "write_html", "write_outputs", "write_rdf", "write_view",
 }  # fmt: skip
 
 

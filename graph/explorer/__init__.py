@@ -40,6 +40,7 @@ The parts, one job each (a module imports only those above it here)::
     template.py  the template with vis-network in-lined and its Content-Security-Policy
     page.py      render_html, Page, explore, write_html, write_view, write_graph_html
     patch.py     page_shape, patch_page: rewriting only the changed items of a build's page
+    topyvis.py   to_pyvis: the page's picture as a pyvis Network, to go on with pyvis's API
 
 The explorer sits above the model (:mod:`graph.model`, :mod:`graph.blocks`,
 :mod:`graph.identity`, :mod:`graph.errors`) and below the outputs and the
@@ -58,6 +59,7 @@ from __future__ import annotations
 from ..errors import EmptyViewError, ViewError
 from .page import Page, explore, render_html, write_graph_html, write_html, write_view
 from .patch import page_shape, patch_page, same_shapes, shape_of
+from .topyvis import to_pyvis
 from .view import DEFAULT_MAX_NODES, View, select_view
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "same_shapes",
     "select_view",
     "shape_of",
+    "to_pyvis",
     "write_graph_html",
     "write_html",
     "write_view",
