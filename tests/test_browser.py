@@ -344,7 +344,7 @@ def test_png_export_and_selection_as_command_and_sparql(browser: Any, seeds_dir:
     network_height, timeline_height = page.evaluate("__ng.pngParts")
     assert timeline_height > 50 and image.height == network_height + timeline_height
     strip = image.crop((0, network_height, image.width, image.height))
-    assert sum(1 for v in strip.getdata() if v < 200) > 500  # the timeline was drawn into it
+    assert sum(strip.histogram()[:200]) > 500  # the timeline was drawn into it (pixels darker than 200)
     page.click("#ng-share-btn")
     command = page.locator("#ng-cmd").input_value()
     sparql = page.locator("#ng-sparql").input_value()

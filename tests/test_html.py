@@ -669,3 +669,30 @@ def test_a_view_that_matches_nothing_writes_nothing_and_fails(
     assert not page.exists()
     with pytest.raises(graph.errors.EmptyViewError):
         graph.explore(graph.build([seeds_dir]), topic="AI", since="2031-01-01")
+
+
+def test_the_page_knows_every_node_drawn_or_not(seeds_kg: graph.KnowledgeGraph) -> None:
+    """A view cut to a few nodes still carries every article, outlet, topic, tag, place and story of the
+    build (numbered after the drawn ones), so the page's search finds them and can bring them in."""
+    from graph.explorer.data import INDEX_KINDS
+    from graph.identity import ID
+
+    view = select_view(seeds_kg, max_nodes=4)
+    assert view.cut
+    page = render_html(seeds_kg, view)
+    items = page_json(page, "nodes") + page_json(page, "index")
+    assert [item["id"] for item in items] == list(range(len(items)))
+    assert len(page_json(page, "nodes")) == len(view.nodes)
+
+    def iri(item: dict[str, Any]) -> str:
+        i = item.get("i", item.get("u"))
+        return ID + i[1:] if i.startswith("~") else i
+
+    known = {iri(item) for item in items}
+    wanted = {n for n, d in seeds_kg.graph.nodes(data=True) if d["kind"] in INDEX_KINDS}
+    assert known == wanted
+    # an article's links are numbers into the same list: its outlet and its story
+    story = next(item for item in items if item["k"] == "story")
+    members = [item for item in items if item.get("s") == story["id"]]
+    assert len(members) == story["n"] == 2 and FACIAL in {m.get("u") for m in members}
+    assert all(items[p]["k"] == "provider" for m in members for p in m["p"])
