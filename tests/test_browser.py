@@ -307,6 +307,7 @@ def test_a_left_out_article_is_found_and_drawn(browser: Any, seeds_dir: Path, tm
     path.write_text(render_html(kg, view), encoding="utf-8")
     opened = open_page(browser, path)
     page = opened.page
+    before = page.evaluate("__ng.snapshot()")
     page.fill("#ng-search", target["title"][:30])
     page.wait_for_selector("#ng-results li", timeout=5000)
     first = page.locator("#ng-results li").first.inner_text()
@@ -320,6 +321,12 @@ def test_a_left_out_article_is_found_and_drawn(browser: Any, seeds_dir: Path, tm
     assert page.evaluate("id => __ng.inPic[id]", outlet) == 1
     assert page.evaluate("([a, o]) => __ng.edges.get().some(e => e.from === a && e.to === o)", [chosen, outlet])
     assert "brought" in page.locator("#ng-status").inner_text()
+    # Reset takes it out again: the picture as the page opened
+    page.click("#ng-reset")
+    assert page.evaluate("id => __ng.inPic[id]", chosen) == 0 and page.evaluate("__ng.snapshot()") == before
+    page.fill("#ng-search", target["title"][:30])  # and it can be brought in again
+    page.press("#ng-search", "Enter")
+    assert page.evaluate("__ng.selected") == chosen and page.evaluate("id => __ng.inPic[id]", chosen) == 1
     assert_clean(opened, path)
     page.close()
 

@@ -4,7 +4,18 @@ The page (``graph.html`` in a build, or ``newsgraph view``) draws a *view*
 of the graph: the articles a filter selects (all, or those around one
 article, in one story, about one topic, from one outlet, in a date range),
 with their outlets, topics, tags and authors, cut to ``max_nodes`` so the
-page stays fast. What is cut is said on the page (:attr:`View.notices`).
+page stays fast. What is cut is said on the page (:attr:`View.notices`),
+and nothing is lost: the page also carries a compact *index* of every
+article, outlet, topic, tag, place and story of the build, so its search
+finds any of them and brings it into the picture with its neighbourhood.
+
+The story is the unit: the side panel opens on the build's stories (largest
+and most widely covered first), and choosing one, or an article of one,
+shows its timeline: one row per outlet, the first report marked, the
+publishers' related links solid, inferred links dashed, copies dotted. A
+time slider and a depth control filter the picture live; the selection can
+be saved as a PNG or copied as a ``newsgraph view`` command and a SPARQL
+query. :func:`to_pyvis` hands the same picture to pyvis.
 
 How it stays fast, safe and readable:
 
