@@ -529,3 +529,21 @@ def test_corpus_page_opens_on_stories_and_redraws_fast(browser: Any, corpus_dir:
     assert "Showing" in page.locator("#ng-notices").inner_text()
     assert_clean(opened, path)
     page.close()
+
+
+def test_a_story_view_opens_on_its_timeline(browser: Any, seeds_dir: Path, tmp_path: Path) -> None:
+    kg = graph.build([seeds_dir])
+    (story,) = [n for n, d in kg.graph.nodes(data=True) if d["kind"] == "story"]
+    for given in (FACIAL, story):  # an article of the story (drawn around it), or the story's IRI
+        path = tmp_path / "story.html"
+        path.write_text(render_html(kg, graph.select_view(kg, story=given)), encoding="utf-8")
+        opened = open_page(browser, path)
+        page = opened.page
+        assert page.locator("#ng-timeline").is_visible() and page.evaluate("__ng.timelineMarks") == 2
+        assert page.evaluate("__ng.stories[__ng.timeline].i") == story
+        before = page.evaluate("__ng.snapshot()")
+        page.click("#ng-tl-close")
+        page.click("#ng-reset")  # the page as it opened: the timeline again
+        assert page.locator("#ng-timeline").is_visible() and page.evaluate("__ng.snapshot()") == before
+        assert_clean(opened, path)
+        page.close()
