@@ -373,10 +373,41 @@ def test_png_export_and_selection_as_command_and_sparql(browser: Any, seeds_dir:
     ]
     assert {n.get("i", n.get("u")) for n in drawn} == story_members
     # the SPARQL answers the story's articles, first report first
-    rows = graph.load(out).query(sparql)
+    kg = graph.load(out)
+    rows = kg.query(sparql)
     assert set(rows["article"].astype(str)) == story_members and len(rows) == 2
+    # a topic filter and the last day: the command draws those articles, the query answers them
+    page.click("#ng-reset")
+    page.select_option("#ng-topic", page.evaluate("() => String(__ng.raw.find(n => n.label === 'AI').id)"))
+    slide(page, "ng-from", 1)
+    command, sparql = page.evaluate("__ng.command"), page.evaluate("__ng.sparql")
+    assert "--topic 'AI'" in command and "--since " in command
+    args = shlex.split(command)[2:]
+    args[args.index("-o") + 1] = str(target)
+    ran = CliRunner().invoke(app, ["view", "-d", str(out), *args])
+    assert ran.exit_code == 0, ran.output
+    drawn = {n.get("i", n.get("u")) for n in page_nodes(target) if n["k"] == "article"}
+    shown = set(page.evaluate("() => __ng.raw.filter(n => n.k === 'article' && __ng.shown[n.id]).map(n => n.i)"))
+    assert drawn == shown and set(kg.query(sparql)["article"].astype(str)) == shown and shown
+    # an article: its neighbourhood, as --around and as the links in and out of it
+    facial = page.evaluate("u => __ng.raw.find(n => n.u === u).id", FACIAL)
+    page.click("#ng-reset")
+    page.evaluate("id => __ng.choose(id)", facial)
+    assert page.evaluate("__ng.command").startswith(f"newsgraph view -o view.html --around '{FACIAL}' --depth 1")
+    linked = set(kg.query(page.evaluate("__ng.sparql"))["article"].astype(str))
+    node = page.evaluate("id => __ng.raw[id].i", facial)
+    g = kg.graph
+    near = {n for n in (*g.successors(node), *g.predecessors(node)) if g.nodes[n]["kind"] == "article"}
+    assert linked == near and len(near) == 2  # the articles it links to and that link to it
     assert_clean(opened, path)
     page.close()
+
+
+def page_nodes(path: Path) -> list[dict[str, Any]]:
+    """The drawn items of a page written to ``path``."""
+    match = re.search(r'id="ng-nodes">(.*?)</script>', path.read_text(encoding="utf-8"), re.S)
+    assert match
+    return list(json.loads(match.group(1)))
 
 
 def test_around_article_stands_out(browser: Any, seeds_dir: Path, tmp_path: Path) -> None:

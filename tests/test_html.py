@@ -130,7 +130,7 @@ def test_view_cut_is_reported(seeds_kg: graph.KnowledgeGraph) -> None:
     ("filters", "message"),
     [
         ({"around": "https://nowhere.example/x"}, "no article has the URL"),
-        ({"topic": "no such topic"}, "no topic or tag"),
+        ({"topic": "no such topic"}, "no topic, tag or place"),
         ({"provider": "nowhere.example"}, "no outlet"),
         ({"since": "yesterday"}, "YYYY-MM-DD"),
         ({"max_nodes": 0}, "at least 1"),
@@ -188,7 +188,7 @@ def test_cli_view(seeds_dir: Path, tmp_path: Path) -> None:
     cut = runner.invoke(app, ["view", "-d", str(out), "-o", str(tmp_path / "cut.html"), "--max-nodes", "4"])
     assert cut.exit_code == 0 and "view cut:" in cut.output
     bad = runner.invoke(app, ["view", "-d", str(out), "-o", str(target), "--topic", "nothing"])
-    assert bad.exit_code == 2 and "no topic or tag" in bad.output
+    assert bad.exit_code == 2 and "no topic, tag or place" in bad.output
     missing = runner.invoke(app, ["view", "-d", str(tmp_path / "none"), "-o", str(target)])
     assert missing.exit_code == 2 and "newsgraph build" in missing.output
 
@@ -696,3 +696,13 @@ def test_the_page_knows_every_node_drawn_or_not(seeds_kg: graph.KnowledgeGraph) 
     members = [item for item in items if item.get("s") == story["id"]]
     assert len(members) == story["n"] == 2 and FACIAL in {m.get("u") for m in members}
     assert all(items[p]["k"] == "provider" for m in members for p in m["p"])
+
+
+def test_a_place_is_a_topic_filter(write_item: Any, tmp_path: Path) -> None:
+    """``--topic`` takes a place by name or code (the page's topic menu offers places too)."""
+    write_item("a.md", title="London reopens", webUrl="https://a.example/1", tags=["GB"])
+    write_item("b.md", title="Paris reopens", webUrl="https://b.example/1", tags=["FR"])
+    kg = graph.build([tmp_path / "corpus"])
+    for name in ("United Kingdom", "GB", "gb"):
+        view = select_view(kg, topic=name)
+        assert view.counts["article"] == 1 and view.options == {"--topic": name}

@@ -370,7 +370,7 @@ def view(
     story: Annotated[
         str | None, typer.Option("--story", help="A story's IRI, or an article's URL: show that story.")
     ] = None,
-    topic: Annotated[str | None, typer.Option("--topic", help="Only articles about this topic or tag.")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Only articles about this topic, tag or place.")] = None,
     provider: Annotated[
         str | None, typer.Option("--provider", help="Only articles from this outlet (domain or name).")
     ] = None,

@@ -66,7 +66,7 @@ def patch_page(
     before: dict[str, tuple[Any, ...] | None],
 ) -> FileIndex:
     """Write to ``path`` the page at ``old_path`` (written by :func:`write_graph_html`, with index ``old``)
-    brought up to date, rewriting only the items of the nodes in ``before``.
+    brought up to date, rewriting only the items and index entries of the nodes in ``before``.
 
     ``before`` maps every node that may have changed since that page to its
     :func:`page_shape` then. When none changed shape, the view, its links
@@ -94,10 +94,8 @@ def patch_page(
         _item_key(i, node): _json(_entry(g, node, str(g.nodes[node].get("kind", "")), renumbered))
         for node, i in index.items()
     }
-    with BlockWriter(path) as writer:
-        patch(
-            writer, Path(old_path), old, None, [changes, {}, entry_changes, {}]
-        )  # the frame is made by the code alone
+    with BlockWriter(path) as writer:  # the frame is made by the code alone
+        patch(writer, Path(old_path), old, None, [changes, {}, entry_changes, {}])
     return writer.index
 
 

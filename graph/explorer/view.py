@@ -121,13 +121,13 @@ def _find_concepts(kg: KnowledgeGraph, text: str) -> set[str]:
     key = normalize_label(text)
     found = {
         n
-        for kind in ("topic", "tag")
+        for kind in ("topic", "tag", "place")
         for n, d in kg.nodes(kind)
-        if d.get("key") == key or normalize_label(str(d.get("label", ""))) == key
+        if d.get("key") == key or key in (normalize_label(str(d.get(name, ""))) for name in ("label", "code"))
     }
     if not found:
         known = sorted(str(d.get("label")) for _, d in kg.nodes("topic"))[:12]
-        raise ViewError(f"--topic: no topic or tag {text!r}; known topics include: {', '.join(known)}")
+        raise ViewError(f"--topic: no topic, tag or place {text!r}; known topics include: {', '.join(known)}")
     return found
 
 
@@ -244,7 +244,7 @@ def select_view(
         build; in a build without them, the articles linked to it by related
         links, transitively), with their outlets and topics.
     topic
-        A topic or tag label: its articles.
+        A topic, tag or place (its name): its articles.
     provider
         An outlet's domain or name: its articles.
     since, until
