@@ -1,8 +1,8 @@
 """The benchmark: newsgraph side by side with the naive script, the floor, growth and rebuilds.
 
 Usage: python benchmarks/bench.py [--out out/bench] [--sizes 6000,10000,60000,100000] [--big 1000000]
-                                  [--pairs 3] [--skip side,floor,rebuild,growth,stages,stories]
-                                  [--story-sizes 6000,60000] [--corpus DIR]
+                                  [--pairs 3] [--skip side,floor,rebuild,growth,stages,stories,queries]
+                                  [--story-sizes 6000,60000] [--corpus DIR] [--query-big 1000000]
 
 Every figure is measured in one run on this machine, and speed targets are
 ratios of runs taken side by side, so a busy machine slows both sides alike.
@@ -41,8 +41,13 @@ What is measured:
   under 2 GB), and the quality figures of ``benchmarks/story_eval.py``
   (precision and recall on the hand-labelled pairs, held-out links found again).
 
+- every library query through the CLI (``benchmarks/queries.py``), five runs
+  each, median and slowest: on the shared corpus (target: 0.5 s or less) and on
+  the streamed build of ``--query-big`` synthetic items (target: 2 s or less),
+  which is made once in ``OUT/big-N`` and reused while it is there.
+
 ``--corpus`` replaces the shared corpus (side by side, floor, rebuilds,
-stories); the labelled pairs are only scored on the shared corpus.
+stories, queries); the labelled pairs are only scored on the shared corpus.
 """
 
 from __future__ import annotations
@@ -493,6 +498,23 @@ def _story_tables(st: dict[str, Any]) -> list[str]:
     return lines
 
 
+def library_queries(out: Path, corpus: Path | None, big: int | None, runs: int = 5) -> dict[str, Any]:
+    """Every library query timed through the CLI (:mod:`queries`): on a build of ``corpus`` and on the
+    streamed build of ``big`` synthetic items (made once in ``out/big-N``, reused after)."""
+    import queries  # benchmarks/queries.py, beside this file
+
+    found: dict[str, Any] = {"targets": {"corpus_s": 0.5, "big_s": 2.0}}
+    if corpus is not None:
+        target = out / "queries-corpus"
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run([*NEWSGRAPH, "build", str(corpus), "-o", str(target), "-q"], check=True)
+        found["corpus"] = queries.time_queries(target, runs)
+    if big:
+        found["big_build"] = queries.big_build(big, out / f"big-{big}")
+        found["big"] = queries.time_queries(out / f"big-{big}" / "out", runs)
+    return found
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = ["# newsgraph benchmark", "", f"machine: {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}", ""]
     s = results.get("side_by_side")
@@ -581,7 +603,38 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("stories"):
         lines += _story_tables(results["stories"])
     lines += _stage_tables(results)
+    lines += _query_tables(results.get("queries"))
     return "\n".join(lines) + "\n"
+
+
+def _query_tables(found: dict[str, Any] | None) -> list[str]:
+    """The library queries' tables: whole CLI commands, median and slowest of the runs, rows returned."""
+    if not found:
+        return []
+    lines: list[str] = []
+    for key, title, target in (("corpus", "shared corpus", "corpus_s"), ("big", "streamed synthetic build", "big_s")):
+        rows = found.get(key)
+        if not rows:
+            continue
+        limit = found["targets"][target]
+        made = found.get("big_build") if key == "big" else None
+        about = f" of {made['items']:,} items{' (reused)' if made.get('reused') else ''}" if made else ""
+        slow = [r["query"] for r in rows if r["median_s"] > limit or r["failed"]]
+        lines += [
+            "",
+            f"## Library queries, {title}{about}: `newsgraph query NAME` (whole command), target ≤ {limit:g} s",
+            "",
+            "| query | median s | max s | rows |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['query']} | {r['median_s']:.2f} | {r['max_s']:.2f} | "
+            + (f"{r['rows']:,}" if r["rows"] is not None else f"failed: {r['error']}")
+            + " |"
+            for r in rows
+        ]
+        lines += ["", f"over the target: {', '.join(slow) if slow else 'none'}"]
+    return lines
 
 
 def _stage_tables(results: dict[str, Any]) -> list[str]:
@@ -629,7 +682,13 @@ def main(argv: list[str] | None = None) -> int:
         "--story-sizes", default="6000,60000", help="synthetic sizes for growth with stories ('' for none)"
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus for side by side, rebuilds, stories")
-    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth,stages,stories")
+    parser.add_argument("--skip", default="", help="parts to skip: side,floor,rebuild,growth,stages,stories,queries")
+    parser.add_argument(
+        "--query-big",
+        default="1000000",
+        help="synthetic items of the streamed build the library queries are timed on ('' for none); "
+        "made once in OUT/big-N (~15 min and ~4 GB of disk at 1M) and reused",
+    )
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     corpus: Path = args.corpus
@@ -656,6 +715,9 @@ def main(argv: list[str] | None = None) -> int:
     if "stories" not in skip:
         sizes = [int(x) for x in args.story_sizes.split(",") if x]
         results["stories"] = stories(args.out, args.pairs, sizes, corpus if corpus.is_dir() else None)
+    if "queries" not in skip:
+        big = int(args.query_big) if args.query_big else None
+        results["queries"] = library_queries(args.out, corpus if corpus.is_dir() else None, big)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     table = markdown(results)
     (args.out / "results.md").write_text(table, encoding="utf-8")

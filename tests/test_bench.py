@@ -193,3 +193,23 @@ def test_bench_stories_part(tmp_path: Path, synth: ModuleType) -> None:
     table = (out / "results.md").read_text()
     for line in ("with stories / without", "| < 0.25 |", "| ≤ 1.3x |", "| < 2048 MB |", "held-out links"):
         assert line in table
+
+
+def test_library_queries_are_timed_through_the_cli(tmp_path: Path) -> None:
+    """benchmarks/queries.py: every library query as a whole command, on a streamed synthetic build
+    made once and reused; the table says the rows and which queries failed."""
+    queries = _module("queries")
+    made = queries.big_build(150, tmp_path / "big")
+    assert made["items"] == 150 and not made["reused"]
+    again = queries.big_build(150, tmp_path / "big")
+    assert again["reused"] and again["build_s"] == made["build_s"]
+    names = queries.library_names()
+    assert {"top-outlets", "stories", "articles-by-tag"} <= set(names)
+    rows = queries.time_queries(tmp_path / "big" / "out", runs=2, names=["top-outlets", "stories", "no-such-query"])
+    by_name = {r["query"]: r for r in rows}
+    assert by_name["top-outlets"]["rows"] > 0 and by_name["top-outlets"]["failed"] == 0
+    assert by_name["top-outlets"]["max_s"] >= by_name["top-outlets"]["median_s"] > 0
+    assert by_name["stories"]["rows"] == 0  # a streamed build finds no stories
+    assert by_name["no-such-query"]["failed"] == 2 and by_name["no-such-query"]["rows"] is None
+    table = "\n".join(queries.markdown("big", rows))
+    assert "| top-outlets |" in table and "failed (2 runs)" in table

@@ -107,6 +107,17 @@ def _rows(store: ox.Store, name: str, **bindings: str) -> list[tuple[Any, ...]]:
     return [tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row) for row in df.itertuples(index=False)]
 
 
+def _every_row(store: ox.Store, name: str) -> list[tuple[Any, ...]]:
+    """All the rows of a paged listing, page after page (100 rows a page)."""
+    rows: list[tuple[Any, ...]] = []
+    for page in range(1, 10_000):
+        got = _rows(store, name, page=str(page))
+        rows += got
+        if len(got) < 100:
+            return rows
+    raise AssertionError(f"{name}: more pages than expected")
+
+
 STORY_1 = (ID + "story-1", "Lockdown begins")
 STORY_2 = (ID + "story-2", "Markets fall")
 
@@ -190,14 +201,14 @@ def test_corpus_stories_are_labelled_story_nodes_not_related_chains(corpus_out: 
     import networkx as nx
 
     store = open_store(corpus_out)
-    stories = _rows(store, "stories")
+    stories = _every_row(store, "stories")
     count = query_store(store, "SELECT (COUNT(?s) AS ?n) WHERE { ?s a ng:Story }").to_dataframe()["n"][0]
-    assert len(stories) == count > 100  # one row per story node
+    assert len(stories) == count > 100  # one row per story node, over the pages
     assert all(isinstance(r[1], str) and r[1].strip() for r in stories), "a story without a label"
     assert all(r[2] >= 2 and 1 <= r[3] <= r[2] and r[4] <= r[5] and r[6] for r in stories)
     assert [r[2] for r in stories] == sorted((r[2] for r in stories), reverse=True)
     # story lists exactly each story's articles, stories in the same order
-    members = _rows(store, "story")
+    members = _every_row(store, "story")
     assert list(dict.fromkeys(r[0] for r in members)) == [r[0] for r in stories]
     assert Counter(r[0] for r in members) == {r[0]: r[2] for r in stories}
     # the largest component of the publishers' related links chains unrelated events: it is no story
@@ -295,3 +306,44 @@ def test_story_bound_on_a_build_without_stories_is_a_clear_error(tmp_path: Path)
     result = CliRunner().invoke(app, ["query", "story", "-d", str(tmp_path), "--bind", f"story={GOVTECH}"])
     assert result.exit_code == 2
     assert "no stories" in result.output and "--no-stories" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.corpus
+def test_listings_come_in_pages_that_add_up_to_the_whole(corpus_out: Path) -> None:
+    """A listing returns 100 rows a page (never a million by default); --bind page=N walks them, and
+    the pages together are the listing without its LIMIT, in order."""
+    store = open_store(corpus_out)
+    text = resolve_query("story-members")
+    whole = query_store(store, re.sub(r"LIMIT 100\s*$", "", text.strip())).rows
+    assert len(whole) > 1000
+    pages: list[Any] = []
+    for page in range(1, 100):
+        rows = query_store(store, text, bindings={"page": str(page)}).rows
+        assert len(rows) <= 100
+        pages += rows
+        if len(rows) < 100:
+            break
+    assert pages == whole
+    assert query_store(store, text).rows == whole[:100]  # no page given: the first
+
+
+def test_page_binding_errors(store: ox.Store) -> None:
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(QueryError, match="page= takes a page number"):
+            query_store(store, resolve_query("stories"), bindings={"page": bad})
+    with pytest.raises(QueryError, match="has no LIMIT"):
+        query_store(store, resolve_query("coverage-by-day"), bindings={"page": "2"})
+    # a binding beside the page still applies
+    rows = query_store(store, resolve_query("articles-by-tag"), bindings={"tag": "GB", "page": "1"}).to_dataframe()
+    assert len(rows) > 0 and set(rows["tag"]) == {"GB"}
+
+
+def test_cli_pages_a_listing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["build", "seeds", "-o", str(out), "-q"]).exit_code == 0
+    first = CliRunner().invoke(app, ["query", "story-members", "-d", str(out), "-f", "csv", "--bind", "page=1"])
+    assert first.exit_code == 0 and len(first.output.strip().splitlines()) == 3  # header and the story's two
+    second = CliRunner().invoke(app, ["query", "story-members", "-d", str(out), "-f", "csv", "--bind", "page=2"])
+    assert second.exit_code == 0 and "matched nothing with page=2" in second.output
+    bad = CliRunner().invoke(app, ["query", "top-topics", "-d", str(out), "--bind", "page=zero"])
+    assert bad.exit_code != 0 and "page= takes a page number" in bad.output

@@ -52,3 +52,21 @@ def test_broken_graph_names_node_and_shape(tmp_path: Path) -> None:
 def test_missing_build_is_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["validate", "-d", str(tmp_path / "nope")])
     assert result.exit_code == 2
+
+
+def test_only_articles_have_the_properties_the_queries_count(tmp_path: Path) -> None:
+    """The library queries count schema:publisher, schema:about, ... triples without a type test and
+    take every schema:isPartOf object for a story: the shapes check both guarantees."""
+    kg = graph.build(["seeds"])
+    provider = next(n for n, _ in kg.nodes("provider"))
+    topic = next(n for n, _ in kg.nodes("topic"))
+    image = next(n for n, _ in kg.nodes("image"))
+    article = next(n for n, _ in kg.nodes("article"))
+    kg.graph.add_edge(image, provider, key="published_by", relation="published_by")  # an image with a publisher
+    kg.graph.add_edge(image, topic, key="about", relation="about")
+    kg.graph.add_edge(article, provider, key="part_of", relation="part_of")  # a part of an outlet, not a story
+    graph.write_outputs(kg, tmp_path, names=["graph.ttl"])
+    report = graph.validate(tmp_path)
+    found = {(v.focus, v.shape) for v in report.violations}
+    assert (image, "ngsh:ArticlePropertiesShape") in found
+    assert (provider, "ngsh:StoryPartShape") in found

@@ -84,6 +84,37 @@ _STORY: Final = ox.NamedNode("https://w3id.org/newsgraph/vocab#Story")
 _PART_OF: Final = ox.NamedNode("https://schema.org/isPartOf")
 
 
+#: The last ``LIMIT n`` of a query (and an ``OFFSET`` after it): what ``page=`` turns into a page.
+_LIMIT: Final = re.compile(r"\bLIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?(?![\s\S]*\bLIMIT\s+\d)", re.IGNORECASE)
+
+
+def paged(sparql: str, bindings: Mapping[str, str] | None) -> tuple[str, dict[str, str] | None]:
+    """The query for binding ``page=N`` (1, 2, ...): its last ``LIMIT n`` becomes ``LIMIT n OFFSET n*(N-1)``,
+    the N-th page of rows; the other bindings as they are.
+
+    The library's listings give 100 rows a page, so no question returns a million rows by default.
+    Raises :class:`~graph.errors.QueryError` for a page that is not a whole number from 1, or a
+    query without ``LIMIT``.
+
+    >>> paged("SELECT * WHERE { ?s ?p ?o } LIMIT 100", {"page": "3", "tag": "GB"})
+    ('SELECT * WHERE { ?s ?p ?o } LIMIT 100 OFFSET 200', {'tag': 'GB'})
+    >>> paged("SELECT * WHERE { ?s ?p ?o }", {"tag": "GB"})
+    ('SELECT * WHERE { ?s ?p ?o }', {'tag': 'GB'})
+    """
+    if not bindings or not any(name.lstrip("?$") == "page" for name in bindings):
+        return sparql, dict(bindings) if bindings else None
+    rest = {name: value for name, value in bindings.items() if name.lstrip("?$") != "page"}
+    value = next(value for name, value in bindings.items() if name.lstrip("?$") == "page")
+    if not value.strip().isdigit() or int(value) < 1:
+        raise QueryError(f"page= takes a page number (1, 2, ...), not {value!r}")
+    match = _LIMIT.search(sparql)
+    if match is None:
+        raise QueryError("page= pages a query's rows by its LIMIT, and this query has no LIMIT")
+    size = int(match.group(1))
+    text = f"{sparql[: match.start()]}LIMIT {size} OFFSET {size * (int(value) - 1)}{sparql[match.end() :]}"
+    return text, rest or None
+
+
 def _substitutions(store: ox.Store, bindings: Mapping[str, str] | None) -> dict[ox.Variable, Term] | None:
     """Bound values as terms: a URL is read the way the build reads URLs (:func:`resolve_url`).
 
@@ -174,7 +205,7 @@ def query_store(
     variables a value before the query runs (``{"place": "GB"}``; text that
     looks like an absolute IRI becomes an IRI, read as the build reads URLs
     (:func:`resolve_url`), anything else a string; ``story`` takes a story or
-    any article of one).
+    any article of one; ``page`` takes the query's N-th page of rows, see :func:`paged`).
     Raises :class:`~graph.errors.QueryError` for a syntax error (with line
     and column), a refused query (see :func:`check_query`) or a query that
     runs longer than ``timeout`` seconds (``None``: no limit). On timeout the
@@ -190,6 +221,7 @@ def query_store(
     graph.errors.QueryError: SPARQL syntax error at line 1, column 25: expected one of LATERAL, SERVICE, [_]
     """
     check_query(sparql, allow_remote=allow_remote)
+    sparql, bindings = paged(sparql, bindings)
     substitutions = _substitutions(store, bindings)
     stop = threading.Event()
     box: dict[str, Any] = {}
