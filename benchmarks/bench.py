@@ -689,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
         help="synthetic items of the streamed build the library queries are timed on ('' for none); "
         "made once in OUT/big-N (~15 min and ~4 GB of disk at 1M) and reused",
     )
+    parser.add_argument("--query-runs", type=int, default=5, help="runs of each library query (median and max)")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     corpus: Path = args.corpus
@@ -717,7 +718,7 @@ def main(argv: list[str] | None = None) -> int:
         results["stories"] = stories(args.out, args.pairs, sizes, corpus if corpus.is_dir() else None)
     if "queries" not in skip:
         big = int(args.query_big) if args.query_big else None
-        results["queries"] = library_queries(args.out, corpus if corpus.is_dir() else None, big)
+        results["queries"] = library_queries(args.out, corpus if corpus.is_dir() else None, big, args.query_runs)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     table = markdown(results)
     (args.out / "results.md").write_text(table, encoding="utf-8")

@@ -57,7 +57,7 @@ def test_bench_harness_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "bench"
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--out", str(out),
-         "--skip", "side,floor,rebuild,stories", "--sizes", "100,200", "--big", "150"],
+         "--skip", "side,floor,rebuild,stories,queries", "--sizes", "100,200", "--big", "150"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -179,7 +179,7 @@ def test_bench_stories_part(tmp_path: Path, synth: ModuleType) -> None:
     synth.write_corpus(200, corpus)
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--out", str(out), "--corpus", str(corpus),
-         "--skip", "side,floor,rebuild,growth,stages", "--sizes", "", "--big", "", "--story-sizes", "100,150",
+         "--skip", "side,floor,rebuild,growth,stages,queries", "--sizes", "", "--big", "", "--story-sizes", "100,150",
          "--pairs", "1"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -213,3 +213,21 @@ def test_library_queries_are_timed_through_the_cli(tmp_path: Path) -> None:
     assert by_name["no-such-query"]["failed"] == 2 and by_name["no-such-query"]["rows"] is None
     table = "\n".join(queries.markdown("big", rows))
     assert "| top-outlets |" in table and "failed (2 runs)" in table
+
+
+def test_bench_queries_part(tmp_path: Path) -> None:
+    """make bench times every library query on the corpus and on a streamed synthetic build, in its tables."""
+    out = tmp_path / "bench"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--out", str(out), "--corpus", str(ROOT / "seeds"),
+         "--skip", "side,floor,rebuild,growth,stages,stories", "--sizes", "", "--big", "", "--query-big", "120",
+         "--query-runs", "1"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = json.loads((out / "results.json").read_text())["queries"]
+    assert {r["query"] for r in found["corpus"]} == {r["query"] for r in found["big"]} >= {"top-outlets", "story"}
+    assert found["big_build"]["items"] == 120 and (out / "big-120" / "out" / "store").is_dir()
+    assert all(r["failed"] == 0 for r in found["corpus"] + found["big"])
+    table = (out / "results.md").read_text()
+    assert "## Library queries, shared corpus" in table and "streamed synthetic build of 120 items" in table
