@@ -27,10 +27,16 @@ class LibraryQuery:
 
 
 def _description(text: str) -> str:
+    r"""What a query answers: its first comment lines, up to its notes on how it is made fast
+    (a comment line starting ``For scale``), which are for readers of the query, not for ``--list``.
+
+    >>> _description("# Who? (a, b)\n# For scale: sub-selects.\nSELECT")
+    'Who? (a, b)'
+    """
     lines = []
     for line in text.splitlines():
         stripped = line.strip()
-        if not stripped.startswith("#"):
+        if not stripped.startswith("#") or stripped.lstrip("#").strip().startswith("For scale"):
             break
         lines.append(stripped.lstrip("#").strip())
     return " ".join(x for x in lines if x).strip()
