@@ -7,12 +7,9 @@ generous (the machine is shared); the real figures are in the issue note.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
-import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,28 +23,8 @@ from graph.explorer import render_html
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("NEWSGRAPH_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE = Path(__file__).parent / "hostile"
 FACIAL = "https://www.electronicsforu.com/news/ai-driven-facial-recognition-repression-and-innovation"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium is not at {CHROMIUM} (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @dataclass

@@ -10,10 +10,7 @@ graph, with no request leaving the file and no error on the console.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,29 +25,8 @@ pytest.importorskip("ipykernel")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-#: As tests/test_browser.py: Debian's Chromium, driven by Playwright.
-CHROMIUM = os.environ.get("NEWSGRAPH_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TEMPLATES = ROOT / "notebooks" / "templates"
 CELL_TIMEOUT = 240
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium is not at {CHROMIUM} (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from graph.sparql import Endpoint, free_port, load_store
-from tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 
@@ -43,19 +42,6 @@ FETCH_BOTH = """async ([endpoint, query]) => {
       method: "POST", headers: {...accept, "Content-Type": "application/sparql-query"}, body: query})),
   };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not at {CHROMIUM} (apt-get install chromium; .ci/run does)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, "--headless"], headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")

@@ -124,6 +124,11 @@ def _item_text(node: str, data: dict[str, Any], kind: str) -> dict[str, Any]:
     return text
 
 
+def _item_key(i: int, node: str) -> str:
+    """The block key of the page's ``i``-th item or index entry: sorted by place, and naming its node."""
+    return f"{i:08d} {node}"
+
+
 def _universe(g: nx.MultiDiGraph, view: View) -> dict[str, int]:
     """node → its number on the page: the view's nodes first (drawn, in the view's order), then
     every other node the page can find and bring in (:data:`INDEX_KINDS`), by kind then IRI."""
@@ -138,15 +143,19 @@ def _universe(g: nx.MultiDiGraph, view: View) -> dict[str, int]:
 
 
 def _page_data(
-    kg: KnowledgeGraph, view: View, layout_cache: str | os.PathLike[str] | None = None
+    kg: KnowledgeGraph,
+    view: View,
+    layout_cache: str | os.PathLike[str] | None = None,
+    index: dict[str, int] | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[int, int, str, bool]], dict[str, Any]]:
     """vis-network's node list (positions included), the edges as ``(from, to, relation, hidden)``
     rows (see :func:`_edges_json`) and the page's metadata.
 
-    ``layout_cache``: see :func:`~graph.explorer.page.render_html`.
+    ``layout_cache``: see :func:`~graph.explorer.page.render_html`; ``index``: :func:`_universe`
+    when the caller has it.
     """
     g = kg.graph
-    index = _universe(g, view)
+    index = index if index is not None else _universe(g, view)
     attributes = g.nodes  # (a lookup per view node: the public view costs nothing here)
     kinds = {node: str(attributes[node].get("kind", "")) for node in view.nodes}
     hubs = set(view.hubs)
@@ -175,12 +184,14 @@ def _page_data(
     return nodes, links.edges, _meta(g, view, index, bool(rim))
 
 
-def _page_index(kg: KnowledgeGraph, view: View) -> list[tuple[str, dict[str, Any]]]:
+def _page_index(
+    kg: KnowledgeGraph, view: View, index: dict[str, int] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """The page's index of what it does not draw: ``(node, entry)`` for every article, outlet, topic,
     tag, place, person, organization and story of the graph outside the view, numbered after the
     view's nodes (:func:`_universe`). Search finds them, and choosing one brings it into the picture."""
     g = kg.graph
-    index = _universe(g, view)
+    index = index if index is not None else _universe(g, view)
     data = g.nodes
     return [(node, _entry(g, node, str(data[node].get("kind", "")), index)) for node in list(index)[len(view.nodes) :]]
 

@@ -17,7 +17,7 @@ from ..blocks import BlockWriter, FileIndex
 from ..errors import EmptyViewError
 from ..model import KnowledgeGraph, load
 from .atomic import atomic_write
-from .data import _edges_json, _json, _page_data, _page_index
+from .data import _edges_json, _item_key, _json, _page_data, _page_index, _universe
 from .style import vis_options
 from .template import skeleton
 from .view import View, select_view
@@ -79,11 +79,12 @@ def render_html(
     True
     """
     view = view if view is not None else select_view(kg)
-    nodes, edges, meta = _page_data(kg, view, layout_cache)
+    index = _universe(kg.graph, view)
+    nodes, edges, meta = _page_data(kg, view, layout_cache, index)
     data = {
         "nodes": _json(nodes),
         "edges": _edges_json(edges),
-        "index": "[" + ", ".join(_json(entry) for _, entry in _page_index(kg, view)) + "]",
+        "index": "[" + ", ".join(_json(entry) for _, entry in _page_index(kg, view, index)) + "]",
         "meta": _json(meta),
         "options": _json(vis_options()),
     }
@@ -144,7 +145,8 @@ def write_graph_html(
     (True, '00000000 ')
     """
     view = select_view(kg)
-    nodes, edges, meta = _page_data(kg, view, layout_cache)
+    index = _universe(kg.graph, view)
+    nodes, edges, meta = _page_data(kg, view, layout_cache, index)
     parts = skeleton()
     frame = _page_frame(parts)
     with BlockWriter(path) as writer:
@@ -156,16 +158,13 @@ def write_graph_html(
         writer.text(frame[1])
         writer.section("", [("edges", _edges_json(edges))])
         writer.text(frame[2])
-        writer.section(", ", ((_item_key(entry["id"], node), _json(entry)) for node, entry in _page_index(kg, view)))
+        writer.section(
+            ", ", ((_item_key(entry["id"], node), _json(entry)) for node, entry in _page_index(kg, view, index))
+        )
         writer.text(frame[3])
         writer.section("", [("meta", _json(meta))])
         writer.text(frame[4])
     return writer.index
-
-
-def _item_key(i: int, node: str) -> str:
-    """The block key of the ``i``-th item of the page: sorted by place, and naming its node."""
-    return f"{i:08d} {node}"
 
 
 def _page_frame(parts: tuple[str, ...]) -> list[str]:

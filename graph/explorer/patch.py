@@ -15,7 +15,7 @@ import networkx as nx
 from ..blocks import BlockWriter, FileIndex, patch, read_block
 from ..errors import StaleIndex
 from ..model import KnowledgeGraph, successors
-from .data import _TEXT_FIELDS, _edge_key_order, _entry, _item_text, _json
+from .data import _TEXT_FIELDS, _edge_key_order, _entry, _item_key, _item_text, _json
 
 __all__ = ["page_shape", "patch_page", "same_shapes", "shape_of"]
 
@@ -97,10 +97,6 @@ def patch_page(
     with BlockWriter(path) as writer:  # the frame is made by the code alone
         patch(writer, Path(old_path), old, None, [changes, {}, entry_changes, {}])
     return writer.index
-
-
-def _item_key(i: int, node: str) -> str:
-    return f"{i:08d} {node}"
 
 
 def _item_changes(

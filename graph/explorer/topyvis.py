@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ..errors import EmptyViewError, ViewError
 from ..identity import ID
 from ..model import KnowledgeGraph
-from .data import _page_data
+from .data import _LABEL, _page_data
 from .style import ARTICLE_LINKS, CENTER_COLOUR, EDGE_STYLE, HUB_COLOUR, STORY_RING, STYLE
 from .view import View, select_view
 
@@ -21,12 +21,8 @@ __all__ = ["to_pyvis"]
 
 #: The height of the network's canvas, as the explorer's :class:`~graph.explorer.page.Page` shows itself.
 HEIGHT: Final = "720px"
-#: Border of an article in a story, of the article a view is drawn around, and of a hub (as the page draws them).
-_STORY_BORDER: Final = STORY_RING
-_CENTER_BORDER: Final = CENTER_COLOUR
+#: The border of a hub (as the page draws it); story and centre borders are the page's own colours.
 _HUB_BORDER: Final = "#999"
-#: An article's label is its headline, cut to this many characters (as the page cuts it).
-_LABEL: Final = 48
 #: ``<`` and ``>`` in a tooltip become these look-alikes: the title holds no markup, whoever renders it.
 _NO_MARKUP: Final = str.maketrans({"<": "\u2039", ">": "\u203a"})
 
@@ -126,9 +122,9 @@ def _node_options(item: dict[str, Any], labels: dict[Any, str]) -> dict[str, Any
     if hub:
         border = _HUB_BORDER
     elif item.get("c"):
-        border = _CENTER_BORDER
+        border = CENTER_COLOUR
     elif "s" in item:  # the number of its story: the article is in one
-        border = _STORY_BORDER
+        border = STORY_RING
     options: dict[str, Any] = {
         "label": labels[item["id"]] or " ",  # pyvis puts the id where the label is empty
         "shape": "hexagon" if hub else shape,
@@ -141,7 +137,7 @@ def _node_options(item: dict[str, Any], labels: dict[Any, str]) -> dict[str, Any
         "font": {"size": item.get("fs") or (12 if kind == "article" else 30), "color": "#777" if hub else "#222"},
         "kind": kind,
     }
-    if border in (_STORY_BORDER, _CENTER_BORDER):
+    if border in (STORY_RING, CENTER_COLOUR):
         options["borderWidth"] = 3
     if hub:
         options["opacity"] = 0.55
