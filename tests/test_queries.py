@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.errors import QueryError
-from graph.sparql import memory_store, open_store, query_store, resolve_query
+from graph.sparql import add_counts, memory_store, open_store, query_store, resolve_query
 from graph.sparql.library import library
 
 FIXTURE = Path(__file__).parent / "fixtures" / "news.ttl"
@@ -61,7 +61,10 @@ def corpus_out(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    return memory_store(FIXTURE.read_bytes(), fmt="ttl")
+    """The fixture graph, with the derived counts a build would write (the file is hand-written)."""
+    store = memory_store(FIXTURE.read_bytes(), fmt="ttl")
+    add_counts(store)
+    return store
 
 
 def test_library_has_ten_documented_queries() -> None:

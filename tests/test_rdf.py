@@ -220,12 +220,13 @@ def test_every_project_term_the_mapping_writes_is_described_in_the_shipped_vocab
     """``graph/rdf/vocab.ttl`` (package data) gives a label and a comment to every ``ng:`` term the tables use."""
     from importlib.resources import files
 
-    from graph.rdf import vocab
+    from graph.rdf import summary, vocab
 
     text = files("graph.rdf").joinpath("vocab.ttl").read_text(encoding="utf-8")
     g = rdflib.Graph().parse(data=text, format="turtle")
     used = {p for attrs in vocab.ATTRS.values() for _, p, _ in attrs} | set(vocab.PREDICATES.values())
     used |= {vocab.SOURCE_PATH, vocab.ATTRIBUTES, vocab.NG + "SourceFile"}
+    used |= set(summary.TERMS)
     for term in sorted(t for t in used if t.startswith(vocab.NG)):
         assert g.value(rdflib.URIRef(term), rdflib.RDFS.label) is not None, term
         assert g.value(rdflib.URIRef(term), rdflib.RDFS.comment) is not None, term

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
+from graph.rdf.summary import is_summary
 from graph.pipeline.stream import StreamReport, stream_build
 from graph.sparql import query
 from tests.conftest import WriteItem
@@ -76,8 +77,12 @@ def test_same_triples_as_the_normal_build(tangled: Path, tmp_path: Path, size: i
     got = _lines(tmp_path / "stream" / "graph.nt")
     assert got == expected
     assert r.triples == len(expected)
-    text = (tmp_path / "stream" / "graph.nt").read_text(encoding="utf-8")
-    assert text.split("\n")[:-1] == sorted(set(text.split("\n")[:-1]))  # sorted, no duplicates
+    lines = (tmp_path / "stream" / "graph.nt").read_text(encoding="utf-8").split("\n")[:-1]
+    counted = [is_summary(line[1 : line.index(">")]) for line in lines]
+    first = counted.index(True)
+    assert not any(counted[:first]) and all(counted[first:])  # the derived counts come last
+    assert lines[:first] == sorted(set(lines[:first]))  # sorted, no duplicates
+    assert len(set(lines[first:])) == len(lines) - first  # (by subject, as the normal build writes them)
 
 
 def test_precedence_across_partitions(tangled: Path, tmp_path: Path) -> None:

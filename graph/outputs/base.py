@@ -50,6 +50,10 @@ class Previous:
     #: node → its :func:`graph.explorer.page_shape` in the previous build, for the nodes of ``keys``
     #: (None: the page is written whole)
     shapes: dict[str, tuple[Any, ...] | None] | None = None
+    #: the RDF subjects whose blocks may differ: ``keys`` and the derived counts', old and new
+    #: (see :meth:`graph.outputs.rdf_files.RdfFamily.changed_keys`), and the new counts' triples
+    rdf_keys: list[str] | None = None
+    summary: dict[str, list[tuple[str, str, str, str]]] | None = None
 
 
 @dataclass(slots=True)

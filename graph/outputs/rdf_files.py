@@ -16,6 +16,7 @@ from ..blocks import BlockWriter, FileIndex
 from ..model import KnowledgeGraph
 from ..rdf import JSONLD_HEAD, JSONLD_TAIL, TURTLE_HEADER, IriChecker, Triple, TurtleBlocks, jsonld_block, nt_block
 from ..rdf import subjects as rdf_subjects
+from ..rdf.summary import is_summary, summary_triples
 from .base import BlockOutput, Family, Job, Previous, rdf_error
 
 __all__ = ["RDF", "JsonLd", "NTriples", "RdfFamily", "RdfOutput", "Turtle"]
@@ -66,20 +67,39 @@ class RdfFamily(Family):
     members: ClassVar[tuple[RdfOutput, ...]] = ()
 
     def _blocks(
-        self, kg: KnowledgeGraph, outputs: Collection[RdfOutput], keys: Iterable[str] | None
+        self,
+        kg: KnowledgeGraph,
+        outputs: Collection[RdfOutput],
+        keys: Iterable[str] | None,
+        summary: dict[str, list[Triple]] | None = None,
     ) -> Iterator[tuple[str, dict[str, str]]]:
         """``(subject, {output: block})`` for ``keys`` (default: all subjects), IRIs checked."""
         check = IriChecker()
         turtle = TurtleBlocks()
-        for key, triples in rdf_subjects(kg.graph, keys):
+        for key, triples in rdf_subjects(kg.graph, keys, summary=True if summary is None else summary):
             check(triples)
             yield key, {o.name: o.block(triples, turtle) for o in outputs}
+
+    def changed_keys(self, kg: KnowledgeGraph, previous: Previous) -> list[str]:
+        """The subjects whose blocks may differ from ``previous``'s, sorted (made once).
+
+        The nodes of ``previous.keys``, and every subject of the derived counts
+        (:mod:`graph.rdf.summary`), old and new: they are made again whole,
+        since any changed article may change them, and cost little.
+        """
+        if previous.rdf_keys is None:
+            previous.summary = summary_triples(kg.graph)
+            old = previous.indexes.get("graph.nt")
+            counted = {k for k in old.sections[0].keys if is_summary(k)} if old is not None and old.sections else set()
+            previous.rdf_keys = sorted(previous.keys | counted | previous.summary.keys())
+        return previous.rdf_keys
 
     def blocks_of_changes(self, kg: KnowledgeGraph, previous: Previous) -> dict[str, dict[str, str]]:
         """Every RDF file's blocks of the subjects that may have changed since ``previous`` (made once)."""
         if previous.blocks is None:
             try:
-                previous.blocks = dict(self._blocks(kg, self.members, sorted(previous.keys)))
+                keys = self.changed_keys(kg, previous)
+                previous.blocks = dict(self._blocks(kg, self.members, keys, previous.summary))
             except ValueError as exc:
                 raise rdf_error(exc) from exc
         return previous.blocks

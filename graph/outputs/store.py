@@ -74,7 +74,7 @@ class _StorePatch(threading.Thread):
         offsets = section.offsets()
         fd = os.open(old_nt, os.O_RDONLY)
         try:
-            for key in sorted(previous.keys):
+            for key in RDF.changed_keys(kg, previous):
                 removed.update(read_block(fd, section, offsets, key).splitlines(keepends=True))
         finally:
             os.close(fd)

@@ -33,12 +33,13 @@ How it works, in two passes over partitions of ``partition_size`` files:
    own. Each partition's sorted lines go to a partition file.
 
 Then the partition files are merged (k-way, duplicates dropped) into one
-sorted ``graph.nt``, which is bulk-loaded into ``store/`` in chunks (one
+sorted ``graph.nt``, followed by the derived counts of :mod:`graph.rdf.summary`
+made from the merged lines as they are written, which is bulk-loaded into ``store/`` in chunks (one
 call on the whole file would let Oxigraph's loader grow to gigabytes).
 Node and edge counts for ``report.json`` are taken from that stream.
 
 The result is the normal build's ``graph.nt`` as a set of lines (line order
-differs: here lines are sorted as text; the normal build sorts by triple).
+differs: here lines are sorted as text, the counts last; the normal build sorts by triple).
 One exception: the ``ng:extra`` JSON of an article (unknown front matter
 fields) is the merge of the records *in the partition of the best record
 that has any*; the normal build merges the keys of all records. Diagnostics
@@ -83,7 +84,8 @@ import pyoxigraph as ox
 from ..errors import OptionError, OutputError
 from ..merge import merge
 from ..model import KINDS, RELATIONS, BuildReport, FileCounts
-from ..rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, ntriples_text, rdf_triples
+from ..rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, nt_block, ntriples_text, rdf_triples
+from ..rdf.summary import LineSummary
 from ..read import MAX_FILE_BYTES, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
 from ..staging import Staging, publish
@@ -237,7 +239,7 @@ def _emit(index: Index, work: Path, part: int) -> list[Diagnostic]:
     del results
     g = _partition_graph(index, part, articles, diags)
     del articles
-    triples = rdf_triples(g)
+    triples = rdf_triples(g, summary=False)  # the counts are made once, from the merged lines
     del g
     try:
         check_iris(triples)
@@ -270,10 +272,12 @@ class _Counts:
         self.nodes: Counter[str] = Counter()
         self.edges: Counter[str] = Counter()
         self.triples = 0
+        self.summary = LineSummary()
 
     def add(self, line: str) -> None:
         self.triples += 1
-        _, p, rest = line.split(" ", 2)
+        s, p, rest = line.split(" ", 2)
+        self.summary.add(s, p, rest)
         if p == _TYPE:
             kind = self.kind_of_object.get(rest)
             if kind is not None:
@@ -320,6 +324,12 @@ def _merge_all(paths: list[Path], target: Path, work: Path, counts: _Counts) -> 
         round_no += 1
     with target.open("w", encoding="utf-8", newline="\n") as fh:
         _merge_files(paths, fh, counts)
+        # The derived counts, made from the lines just merged, come last (graph.rdf.summary).
+        made = counts.summary.triples()
+        for key in sorted(made):
+            text = nt_block(made[key])
+            fh.write(text)
+            counts.triples += text.count("\n")
 
 
 def _load_store(nt: Path, path: Path, total: int, progress: Progress | None) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from ..identity import ID
 from ..model import KnowledgeGraph, successors, to_jsonable
+from .summary import is_summary, summary_triples
 from .vocab import (
     ATTRIBUTES,
     ATTRS,
@@ -126,7 +127,7 @@ def _objects(value: Any, vtype: str) -> Iterator[tuple[str, str]]:
         yield json_text(value), RDF_JSON
 
 
-def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph) -> list[Triple]:
+def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph, *, summary: bool = True) -> list[Triple]:
     """Return the sorted triples of ``graph`` as ``(s, p, o, datatype)`` strings.
 
     ``datatype`` is ``""`` when the object is an IRI. Raises ``ValueError``
@@ -140,7 +141,7 @@ def rdf_triples(graph: nx.MultiDiGraph | KnowledgeGraph) -> list[Triple]:
     ('https://w3id.org/newsgraph/id/scheme/tags', 'type', 'ConceptScheme', '')
     """
     g = graph.graph if isinstance(graph, KnowledgeGraph) else graph
-    return [t for _, triples in subjects(g) for t in triples]
+    return [t for _, triples in subjects(g, summary=summary) for t in triples]
 
 
 #: The triples of the two concept schemes, by subject; every graph has them.
@@ -172,21 +173,48 @@ def _sources(g: nx.MultiDiGraph) -> set[str]:
     return paths
 
 
-def subject_keys(g: nx.MultiDiGraph) -> list[str]:
-    """Every subject of the triples of ``g``, sorted: nodes, source files and the two schemes."""
-    return sorted({*g.nodes, *source_paths(g), *_SCHEMES})
+#: What :func:`subjects` takes as ``summary``: made from the graph (True), none (False), or given.
+Summary = bool | Mapping[str, list[Triple]]
 
 
-def subjects(g: nx.MultiDiGraph, keys: Iterable[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
+def subject_keys(g: nx.MultiDiGraph, summary: Summary = True) -> list[str]:
+    """Every subject of the triples of ``g``, sorted: nodes, source files, the two schemes and the summary."""
+    made = _summary(g, summary)
+    return sorted({*g.nodes, *source_paths(g), *_SCHEMES, *made})
+
+
+def _summary(g: nx.MultiDiGraph, summary: Summary) -> Mapping[str, list[Triple]]:
+    if summary is True:
+        return summary_triples(g)
+    return {} if summary is False else summary
+
+
+def subjects(
+    g: nx.MultiDiGraph, keys: Iterable[str] | None = None, *, summary: Summary = True
+) -> Iterator[tuple[str, list[Triple]]]:
     """Yield ``(subject, its sorted triples)`` for ``keys`` (default: :func:`subject_keys`), in that order.
 
     A key that is no subject of ``g`` (a node since removed, a file no longer
     read) yields an empty list. The triples of all subjects, in subject order,
-    are :func:`rdf_triples`.
+    are :func:`rdf_triples`. ``summary``: the derived counts of
+    :mod:`graph.rdf.summary`, made from ``g`` (True, the default, made once
+    when first needed), left out (False: a streaming build's partition), or
+    given (subject → triples).
     """
+    made: Mapping[str, list[Triple]] | None = None if summary is True else _summary(g, summary)
+    if keys is None:
+        made = _summary(g, summary)
+        keys = sorted({*g.nodes, *source_paths(g), *_SCHEMES, *made})
     paths: set[str] | None = None
-    for key in subject_keys(g) if keys is None else keys:
+    for key in keys:
         triples = _node_triples(g, key) if key in g else []
+        if is_summary(key):
+            if made is None:
+                made = summary_triples(g)
+            if key in made:
+                triples = sorted({*triples, *made[key]})
+            yield key, triples
+            continue
         path = None
         if key.startswith(_SOURCE_PREFIX):
             if paths is None:

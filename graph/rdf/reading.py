@@ -4,8 +4,8 @@ The tables of :mod:`graph.rdf.vocab` read backwards: a subject's class gives
 its kind (a ``skos:Concept`` is a topic or a tag by its scheme), a known
 predicate its attribute or edge, ``ng:attributes`` the rest. Lossless but
 for order: list attributes come back sorted (RDF has sets, not lists), nodes
-in IRI order. Resources of no known class are skipped; so are triples the
-mapping does not know.
+in IRI order. Resources of no known class are skipped, and so are the
+derived counts of :mod:`graph.rdf.summary`; so are triples the mapping does not know.
 
 >>> from graph.rdf.mapping import rdf_triples
 >>> import networkx as nx
@@ -29,6 +29,7 @@ from urllib.parse import unquote
 import networkx as nx
 import pyoxigraph as ox
 
+from .summary import is_summary
 from .vocab import (
     ATTRIBUTES,
     ATTRS,
@@ -93,7 +94,8 @@ def from_triples(triples: Iterable[Triple]) -> nx.MultiDiGraph:
         if p == SOURCE_PATH:
             paths[s] = o
         by_subject[s].append((p, o, dt))
-    kinds = {s: kind for s, pos in by_subject.items() if (kind := _kind(pos)) is not None}
+    # The summary's counts are made again from the graph on writing (graph.rdf.summary), never read.
+    kinds = {s: kind for s, pos in by_subject.items() if not is_summary(s) and (kind := _kind(pos)) is not None}
     g = nx.MultiDiGraph()
     edges: list[tuple[str, str, str]] = []
     for s in sorted(kinds):

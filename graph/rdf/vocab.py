@@ -28,6 +28,7 @@ __all__ = [
     "PREDICATES",
     "PREFIXES",
     "PROV",
+    "QB",
     "RDFS",
     "RDF_NS",
     "SCHEMA",
@@ -45,6 +46,8 @@ PROV: Final = "http://www.w3.org/ns/prov#"
 XSD: Final = "http://www.w3.org/2001/XMLSchema#"
 RDF_NS: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
+#: The RDF Data Cube vocabulary, of the derived counts (:mod:`graph.rdf.summary`).
+QB: Final = "http://purl.org/linked-data/cube#"
 #: The project vocabulary (``graph/rdf/vocab.ttl``).
 NG: Final = "https://w3id.org/newsgraph/vocab#"
 #: The concept schemes of topics and tags.
@@ -61,6 +64,7 @@ PREFIXES: Final = {
     "rdf": RDF_NS,
     "rdfs": RDFS,
     "ng": NG,
+    "qb": QB,
 }
 
 #: A triple as plain strings: subject, predicate, object, datatype (:data:`IRI` for an IRI object).

@@ -40,6 +40,7 @@ from .library import LibraryQuery, resolve_query
 from .results import FORMATS, QueryFormat, QueryResult
 from .store import (
     DEFAULT_TIMEOUT,
+    add_counts,
     dataframe,
     load_kg_store,
     load_store,
@@ -64,6 +65,7 @@ __all__ = [
     "PushResult",
     "QueryFormat",
     "QueryResult",
+    "add_counts",
     "check_query",
     "cors_origins",
     "dataframe",

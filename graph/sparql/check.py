@@ -35,6 +35,9 @@ PREFIXES: Final[dict[str, str]] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "qb": "http://purl.org/linked-data/cube#",
+    # the derived counts every build writes (graph.rdf.summary): counts:days, counts:topics, ...
+    "counts": "https://w3id.org/newsgraph/id/summary/",
 }
 
 

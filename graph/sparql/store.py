@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ..rdf import Triple
 
 __all__ = [
+    "add_counts",
     "DEFAULT_TIMEOUT",
     "dataframe",
     "load_kg_store",
@@ -88,16 +89,23 @@ _PART_OF: Final = ox.NamedNode("https://schema.org/isPartOf")
 _LIMIT: Final = re.compile(r"\bLIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?(?![\s\S]*\bLIMIT\s+\d)", re.IGNORECASE)
 
 
+_PAGE_END: Final = re.compile(r"VALUES\s+\?pageEnd\s*\{\s*\d+\s*\}")
+
+
 def paged(sparql: str, bindings: Mapping[str, str] | None) -> tuple[str, dict[str, str] | None]:
     """The query for binding ``page=N`` (1, 2, ...): its last ``LIMIT n`` becomes ``LIMIT n OFFSET n*(N-1)``,
     the N-th page of rows; the other bindings as they are.
 
     The library's listings give 100 rows a page, so no question returns a million rows by default.
+    A listing that reads only what its page needs says where the page ends with ``VALUES ?pageEnd { n }``
+    (``n`` its ``LIMIT``): that becomes the N-th page's end.
     Raises :class:`~graph.errors.QueryError` for a page that is not a whole number from 1, or a
     query without ``LIMIT``.
 
     >>> paged("SELECT * WHERE { ?s ?p ?o } LIMIT 100", {"page": "3", "tag": "GB"})
     ('SELECT * WHERE { ?s ?p ?o } LIMIT 100 OFFSET 200', {'tag': 'GB'})
+    >>> paged("SELECT * WHERE { VALUES ?pageEnd { 10 } ?s ?p ?o } LIMIT 10", {"page": "2"})[0]
+    'SELECT * WHERE { VALUES ?pageEnd { 20 } ?s ?p ?o } LIMIT 10 OFFSET 10'
     >>> paged("SELECT * WHERE { ?s ?p ?o }", {"tag": "GB"})
     ('SELECT * WHERE { ?s ?p ?o }', {'tag': 'GB'})
     """
@@ -112,6 +120,7 @@ def paged(sparql: str, bindings: Mapping[str, str] | None) -> tuple[str, dict[st
         raise QueryError("page= pages a query's rows by its LIMIT, and this query has no LIMIT")
     size = int(match.group(1))
     text = f"{sparql[: match.start()]}LIMIT {size} OFFSET {size * (int(value) - 1)}{sparql[match.end() :]}"
+    text = _PAGE_END.sub(f"VALUES ?pageEnd {{ {size * int(value)} }}", text)
     return text, rest or None
 
 
@@ -370,6 +379,40 @@ def memory_store(rdf: bytes | str, fmt: str = "nt") -> ox.Store:
     store = ox.Store()
     store.bulk_load(input=rdf.encode() if isinstance(rdf, str) else rdf, format=rdf_format)
     return store
+
+
+def add_counts(store: ox.Store) -> int:
+    """Make the derived counts of :mod:`graph.rdf.summary` from the triples of ``store`` and put them in it.
+
+    Every build writes them; this is for a store whose RDF came from elsewhere
+    (an older build, another tool, a hand-written file), so that the
+    library's questions that read them answer. Counts already there are
+    replaced. Returns the number of triples the counts hold. It reads the
+    whole default graph: meant for stores that fit in memory.
+
+    >>> store = memory_store(_EXAMPLE)
+    >>> add_counts(store) > 0, len(query_store(store, resolve_query("top-outlets")))
+    (True, 1)
+    """
+    from ..rdf.summary import is_summary, summary_of_lines
+
+    lines = [
+        line
+        for line in store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode().split("\n")
+        if line and not (line.startswith("<") and is_summary(line[1 : line.index(">")]))
+    ]
+    lines.sort()
+    made = summary_of_lines(line + "\n" for line in lines)
+    old = [
+        q
+        for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        if isinstance(q.subject, ox.NamedNode) and is_summary(q.subject.value)
+    ]
+    for q in old:
+        store.remove(q)
+    triples = [t for key in sorted(made) for t in made[key]]
+    store.extend(_quads(triples))
+    return len(triples)
 
 
 # --------------------------------------------------------------------------- from a KnowledgeGraph
