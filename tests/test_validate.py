@@ -70,3 +70,20 @@ def test_only_articles_have_the_properties_the_queries_count(tmp_path: Path) -> 
     found = {(v.focus, v.shape) for v in report.violations}
     assert (image, "ngsh:ArticlePropertiesShape") in found
     assert (provider, "ngsh:StoryPartShape") in found
+
+
+def test_derived_counts_conform_and_say_they_are_derived(tmp_path: Path) -> None:
+    """The counts every build writes (graph.rdf.summary) conform; a dataset that does not say it was
+    generated, or an observation of two datasets, does not."""
+    graph.write_outputs(graph.build(["seeds"]), tmp_path, names=["graph.nt"])
+    assert graph.validate(tmp_path).conforms
+    from graph.rdf.summary import ACTIVITY, PREFIX
+
+    nt = tmp_path / "graph.nt"
+    lines = [line for line in nt.read_text(encoding="utf-8").splitlines() if f"<{ACTIVITY}> ." not in line]
+    lines.append(f"<{PREFIX}days/x> <http://purl.org/linked-data/cube#dataSet> <{PREFIX}days> .")
+    lines.append(f"<{PREFIX}days/x> <http://purl.org/linked-data/cube#dataSet> <{PREFIX}weeks> .")
+    nt.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = {(v.focus, v.shape) for v in graph.validate(tmp_path).violations}
+    assert (PREFIX + "days", "ngsh:CountDataSetShape") in found
+    assert (PREFIX + "days/x", "ngsh:CountShape") in found
