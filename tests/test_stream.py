@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import graph
 from graph.cli import app
-from graph.rdf.summary import is_summary
 from graph.pipeline.stream import StreamReport, stream_build
+from graph.rdf.summary import is_summary
 from graph.sparql import query
 from tests.conftest import WriteItem
 

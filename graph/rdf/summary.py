@@ -42,13 +42,13 @@ import networkx as nx
 from ..identity import ID
 from ..model import attributes, predecessors, successors
 from .vocab import (
-    RDF_NS,
-    QB,
     ATTRS,
     IRI,
     NG,
     PREDICATES,
     PROV,
+    QB,
+    RDF_NS,
     RDF_TYPE,
     RDFS,
     RDFS_LABEL,
@@ -438,28 +438,30 @@ _ATTRIBUTE_FACTS: Final = {
 
 def facts_of_graph(g: nx.MultiDiGraph) -> Iterator[tuple[str, ArticleFacts]]:
     """``(article, its facts)`` for every article node of ``g``, as the mapping writes them."""
-    from .mapping import _fits, _objects  # the mapping's own tests and values: the literals of the files
-
     wanted = [
-        (attr, vtype, name)
-        for attr, pred, vtype in ATTRS["article"]
+        (attr, name)
+        for attr, pred, _ in ATTRS["article"]
         if (name := _ATTRIBUTE_FACTS.get(pred.rpartition("/")[2].rpartition("#")[2])) is not None
     ]
     for node, data in attributes(g).items():
         if data.get("kind") != "article":
             continue
         facts = ArticleFacts()
-        for attr, vtype, name in wanted:
+        for attr, name in wanted:
             value = data.get(attr)
-            if value is None or not _fits(value, vtype):
+            if value is None:
                 continue
+            # the values graph.rdf.mapping writes (a value of the wrong type goes to ng:attributes instead)
             if name == "has_file":
-                facts.has_file = bool(value)
+                facts.has_file = isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
             elif name in ("quality", "heat"):
-                setattr(facts, name, int(value))
-            else:
-                for o, _ in _objects(value, vtype):
-                    setattr(facts, name, o)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    setattr(facts, name, value)
+            elif name == "published":
+                if isinstance(value, datetime):
+                    facts.published = value.isoformat()
+            elif isinstance(value, str):
+                setattr(facts, name, value)
         for v, keyed in successors(g)[node].items():
             for key, edge in keyed.items():
                 relation = edge.get("relation", key)
@@ -492,9 +494,7 @@ def summary_triples(g: nx.MultiDiGraph) -> dict[str, list[Triple]]:
     linked = {
         v
         for v in tally.unrelated
-        if any(
-            e.get("relation", k) == "related" for keyed in predecessors(g)[v].values() for k, e in keyed.items()
-        )
+        if any(e.get("relation", k) == "related" for keyed in predecessors(g)[v].values() for k, e in keyed.items())
     }
     return tally.triples(linked)
 
@@ -616,4 +616,3 @@ def summary_of_lines(lines: Iterable[str]) -> dict[str, list[Triple]]:
         s, p, rest = line.split(" ", 2)
         summary.add(s, p, rest)
     return summary.triples()
-

@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from ..rdf import Triple
 
 __all__ = [
-    "add_counts",
     "DEFAULT_TIMEOUT",
+    "add_counts",
     "dataframe",
     "load_kg_store",
     "load_store",
@@ -396,9 +396,10 @@ def add_counts(store: ox.Store) -> int:
     """
     from ..rdf.summary import is_summary, summary_of_lines
 
+    dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
     lines = [
         line
-        for line in store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode().split("\n")
+        for line in dumped.decode().split("\n")
         if line and not (line.startswith("<") and is_summary(line[1 : line.index(">")]))
     ]
     lines.sort()
