@@ -35,14 +35,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 import networkx as nx
 
 from ..identity import ID
-from ..model import attributes, predecessors, successors
+from ..model import attributes, successors
 from .vocab import (
     ATTRS,
+    CLASSES,
     IRI,
     NG,
     PREDICATES,
@@ -63,6 +64,7 @@ from .vocab import (
 __all__ = [
     "ACTIVITY",
     "DATASETS",
+    "MOST_LINKED",
     "OUTLET_TOPIC_PAIRS",
     "PREFIX",
     "QB",
@@ -83,6 +85,8 @@ PREFIX: Final = ID + "summary/"
 ACTIVITY: Final = ID + "activity/summary"
 #: The form of the counts: raised whenever they change, so that a kept build of an older form is made again.
 VERSION: Final = 1
+#: How many of the most linked articles ``most-linked`` keeps (and any tied with the last).
+MOST_LINKED: Final = 1000
 #: How many outlet–topic groups (by outlet name and topic label) ``outlet-topics`` keeps: the largest.
 OUTLET_TOPIC_PAIRS: Final = 1000
 
@@ -103,6 +107,11 @@ DATASETS: Final = {
     "syndicated-headlines": "Headlines that articles of more than one named outlet carry, with those outlets.",
     "unrelated": "The articles with their own file and no related link (dcterms:relation) in either direction, "
     "ranked newest first (by publication instant, then IRI; articles without a date last).",
+    "outlets": "Articles per outlet.",
+    "most-linked": f"The {MOST_LINKED} articles that the most related links (dcterms:relation) point to, with the "
+    "number of links (and any tied with the last).",
+    "shared-images": "Images of more than one article, with the articles and their distinct outlets.",
+    "shared-domains": "Web domains of more than one outlet (schema:NewsMediaOrganization), with those outlets.",
     "outlet-topics": f"Articles per outlet and topic, for the {OUTLET_TOPIC_PAIRS} largest pairs of outlet name and "
     "topic label (and any tied with the last of them).",
 }
@@ -112,13 +121,15 @@ TERMS: Final = tuple(
     NG + t
     for t in (
         "day", "week", "month", "topic", "tag", "outlet", "section", "genre", "headline",
-        "article", "rank", "outletName", "tagLabel", "rowsBefore", "rowsSince", "ratedCount",
+        "article", "rank", "outletName", "publishedCount", "linkCount", "image", "tagLabel", "rowsBefore",
+        "rowsSince", "ratedCount",
         "articleCount", "publisherCount", "qualitySum", "heatSum",
     )
 )  # fmt: skip
 
 _DAY: Final = re.compile(r"\d{4}-\d\d-\d\d\Z")
 _RELATED: Final = PREDICATES["related"]
+_OUTLET_CLASS: Final = f"<{CLASSES['provider']}>"
 _XSD_DATE: Final = XSD + "date"
 _XSD_YEAR_MONTH: Final = XSD + "gYearMonth"
 
@@ -142,15 +153,12 @@ class ArticleFacts:
     heat: int | None = None
     headline: str | None = None
     has_file: bool = False
-    links_out: bool = False
+    links: list[str] = field(default_factory=list)  # the articles it links to (dcterms:relation)
+    images: list[str] = field(default_factory=list)
 
 
 class Tally:
-    """The counts of :data:`DATASETS`, added to an article at a time; :meth:`triples` gives them as RDF.
-
-    ``linked`` names the articles some ``dcterms:relation`` points at (an
-    article's own links out are in its facts).
-    """
+    """The counts of :data:`DATASETS`, added to an article at a time; :meth:`triples` gives them as RDF."""
 
     def __init__(self) -> None:
         self.days: Counter[str] = Counter()  # day → articles
@@ -166,6 +174,11 @@ class Tally:
         self.headline_outlets: dict[str, set[str]] = {}  # headlines of more than one outlet
         self.pairs: Counter[tuple[str, str]] = Counter()  # (outlet, topic)
         self.unrelated: dict[str, str | None] = {}  # article with a file and no link out → its date
+        self.published: Counter[str] = Counter()  # outlet → articles
+        self.linked: Counter[str] = Counter()  # article → related links to it
+        self.images: dict[str, list[Any]] = {}  # image → [articles, the outlet of the first]
+        self.image_outlets: dict[str, set[str]] = {}  # images of more than one article → outlets
+        self.domains: dict[str, str] = {}  # outlet (schema:NewsMediaOrganization) → its ng:domain
         self.names: dict[str, list[str]] = defaultdict(list)  # outlet → schema:name
         self.labels: dict[str, list[str]] = defaultdict(list)  # topic → skos:prefLabel
         self.articles = 0
@@ -181,8 +194,23 @@ class Tally:
         outlet = self._one(facts.publisher) if facts.publisher is not None else None
         topics = [self._one(t) for t in facts.topics]
         day = facts.published[:10] if facts.published is not None else None
-        if facts.has_file and not facts.links_out:
+        if facts.has_file and not facts.links:
             self.unrelated[article] = facts.published
+        for target in facts.links:
+            self.linked[self._one(target)] += 1
+        if outlet is not None:
+            self.published[outlet] += 1
+        for image in facts.images:
+            seen = self.images.get(image)
+            if seen is None:
+                self.images[image] = [1, outlet]
+                continue
+            seen[0] += 1
+            outlets = self.image_outlets.setdefault(image, set())
+            if seen[1] is not None:
+                outlets.add(seen[1])
+            if outlet is not None:
+                outlets.add(outlet)
         if day is not None:
             self.days[day] += 1
             if outlet is not None:
@@ -212,11 +240,11 @@ class Tally:
             if first != outlet:
                 self.headline_outlets.setdefault(facts.headline, {first}).add(outlet)
 
-    def triples(self, linked: Iterable[str] = ()) -> dict[str, list[Triple]]:
+    def triples(self) -> dict[str, list[Triple]]:
         """Subject → its sorted triples: the activity, the datasets and every observation (none without articles)."""
         if not self.articles:
             return {}
-        linked = set(linked)
+        linked = self.linked
         out: dict[str, list[Triple]] = {
             ACTIVITY: [
                 (ACTIVITY, RDF_TYPE, PROV + "Activity", IRI),
@@ -316,6 +344,24 @@ class Tally:
                     ("publisherCount", str(len(named)), XSD_INTEGER),
                     *(("outlet", outlet, IRI) for outlet in named),
                 )
+        for outlet, n in self.published.items():
+            observe("outlets", _digest(outlet), ("outlet", outlet, IRI), ("publishedCount", str(n), XSD_INTEGER))
+        for article, n in _leaders(self.linked, MOST_LINKED):
+            observe("most-linked", _digest(article), ("article", article, IRI), ("linkCount", str(n), XSD_INTEGER))
+        for image, outlets in self.image_outlets.items():
+            observe(
+                "shared-images",
+                _digest(image),
+                ("image", image, IRI),
+                ("articleCount", str(self.images[image][0]), XSD_INTEGER),
+                ("publisherCount", str(len(outlets)), XSD_INTEGER),
+            )
+        by_domain: dict[str, list[str]] = defaultdict(list)
+        for outlet, domain in self.domains.items():
+            by_domain[domain].append(outlet)
+        for domain, sharing in by_domain.items():
+            if len(sharing) > 1:
+                observe("shared-domains", _digest(domain), *(("outlet", o, IRI) for o in sorted(sharing)))
         for rank, article in enumerate(self._unrelated_in_order(linked), start=1):
             observe("unrelated", _digest(article), ("article", article, IRI), ("rank", str(rank), XSD_INTEGER))
         for outlet, topic, n in self._leading_pairs():
@@ -370,7 +416,7 @@ class Tally:
             named |= outlets
         return named
 
-    def _unrelated_in_order(self, linked: set[str]) -> list[str]:
+    def _unrelated_in_order(self, linked: Counter[str]) -> list[str]:
         """The articles with their own file and no related link either way, newest first (the order of
         ``ORDER BY DESC(?published) ?article``: by instant, then IRI; articles without a date last)."""
         dated: list[tuple[float, str]] = []
@@ -403,6 +449,14 @@ class Tally:
             names, labels = self.names.get(outlet, ()), self.labels.get(topic, ())
             if any((name, label) in kept for name in names for label in labels):
                 yield outlet, topic, n
+
+
+def _leaders(counts: Counter[str], keep: int) -> list[tuple[str, int]]:
+    """The ``keep`` largest of ``counts``, and any tied with the last of them."""
+    if len(counts) <= keep:
+        return list(counts.items())
+    least = sorted(counts.values(), reverse=True)[keep - 1]
+    return [(key, n) for key, n in counts.items() if n >= least]
 
 
 def _instant(lexical: str) -> float | None:
@@ -472,7 +526,9 @@ def facts_of_graph(g: nx.MultiDiGraph) -> Iterator[tuple[str, ArticleFacts]]:
                 elif relation == "tagged":
                     facts.tags.append(v)
                 elif relation == "related":
-                    facts.links_out = True
+                    facts.links.append(v)
+                elif relation == "image":
+                    facts.images.append(v)
         yield node, facts
 
 
@@ -491,12 +547,10 @@ def summary_triples(g: nx.MultiDiGraph) -> dict[str, list[Triple]]:
         label = data.get("label")
         if data.get("kind") in ("topic", "tag") and isinstance(label, str):
             tally.labels[topic].append(label)
-    linked = {
-        v
-        for v in tally.unrelated
-        if any(e.get("relation", k) == "related" for keyed in predecessors(g)[v].values() for k, e in keyed.items())
-    }
-    return tally.triples(linked)
+    for node, data in nodes.items():
+        if data.get("kind") == "provider" and isinstance(data.get("domain"), str):
+            tally.domains[node] = data["domain"]
+    return tally.triples()
 
 
 # --------------------------------------------------------------------------- from N-Triples lines
@@ -545,15 +599,19 @@ class LineSummary:
         f"<{SCHEMA}about>": "topics",
         f"<{SCHEMA}keywords>": "tags",
         f"<{PROV}wasDerivedFrom>": "has_file",
-        f"<{_RELATED}>": "links_out",
+        f"<{_RELATED}>": "links",
+        f"<{SCHEMA}image>": "images",
+        f"<{NG}domain>": "domain",
+        f"<{RDF_NS}type>": "type",
         f"<{SCHEMA}name>": "name",
         f"<{SKOS}prefLabel>": "label",
     }
 
     def __init__(self) -> None:
         self.tally = Tally()
-        self.linked: set[str] = set()
         self._subject: str | None = None
+        self._outlet = False
+        self._domain: str | None = None
         self._facts: ArticleFacts | None = None
         self._names: dict[str, list[str]] = {}
         self._labels: dict[str, list[str]] = {}
@@ -567,6 +625,13 @@ class LineSummary:
             self._flush()
             self._subject = s
         obj = rest[: rest.rfind(" .")]
+        if what == "type":
+            if obj == _OUTLET_CLASS:
+                self._outlet = True
+            return
+        if what == "domain":
+            self._domain = _literal(obj)
+            return
         if what == "name":
             self._names.setdefault(s[1:-1], []).append(_literal(obj))
             return
@@ -576,9 +641,10 @@ class LineSummary:
         facts = self._facts
         if facts is None:
             facts = self._facts = ArticleFacts()
-        if what == "links_out":
-            facts.links_out = True
-            self.linked.add(obj[1:-1])
+        if what == "links":
+            facts.links.append(obj[1:-1])
+        elif what == "images":
+            facts.images.append(obj[1:-1])
         elif what == "has_file":
             facts.has_file = True
         elif what == "publisher":
@@ -593,9 +659,14 @@ class LineSummary:
             setattr(facts, what, _literal(obj))
 
     def _flush(self) -> None:
-        if self._facts is not None and self._subject is not None:
-            self.tally.add(self._subject[1:-1], self._facts)
+        if self._subject is not None:
+            if self._facts is not None:
+                self.tally.add(self._subject[1:-1], self._facts)
+            if self._outlet and self._domain is not None:
+                self.tally.domains[self._subject[1:-1]] = self._domain
         self._facts = None
+        self._outlet = False
+        self._domain = None
 
     def triples(self) -> dict[str, list[Triple]]:
         """The summary of the lines read (subject → sorted triples)."""
@@ -606,7 +677,7 @@ class LineSummary:
             tally.names[outlet] = self._names.get(outlet, [])
         for topic in tally.topics.keys() | tally.tags.keys():
             tally.labels[topic] = self._labels.get(topic, [])
-        return tally.triples(self.linked)
+        return tally.triples()
 
 
 def summary_of_lines(lines: Iterable[str]) -> dict[str, list[Triple]]:
