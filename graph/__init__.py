@@ -15,14 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .errors import NewsgraphError, OutputError, QueryError, SourceError, ViewError
-from .explorer import Page, View, explore, select_view, to_pyvis, write_html, write_view
-from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load, set_query_engine
-from .outputs import write_outputs
-from .pipeline import build, build_into, read_files
-from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
-from .rdf.shacl import ValidationReport, Violation, validate
-from .read import find_files, parse_text, read_file
-from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
+from .hooks import set_query_engine
 
 __all__ = [
     "KINDS",
@@ -70,14 +63,32 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from . import analysis
+    from .explorer import Page, View, explore, select_view, to_pyvis, write_html, write_view
+    from .model import KINDS, RELATIONS, BuildReport, KnowledgeGraph, load
+    from .outputs import write_outputs
+    from .pipeline import build, build_into, read_files
     from .pipeline.stream import StreamReport, stream_build
+    from .rdf import from_rdf, read_rdf, to_rdf, write_rdf
+    from .rdf.shacl import ValidationReport, Violation, validate
+    from .read import find_files, parse_text, read_file
+    from .records import ArticleRecord, Diagnostic, FileResult, ImageRecord, ProviderRecord
 
-#: Submodules loaded on first use, so ``import graph`` does not import pandas.
+#: Submodules loaded on first use.
 _LAZY_MODULES = ("analysis",)
 
-
-#: Names loaded on first use, from their module.
-_LAZY_NAMES = {"StreamReport": "pipeline.stream", "stream_build": "pipeline.stream"}
+#: Names loaded on first use, from their module: ``import graph`` stays quick (the command line
+#: starts without networkx, rdflib or pandas, and a query loads only what it uses).
+_LAZY_NAMES = {
+    **dict.fromkeys(("Page", "View", "explore", "select_view", "to_pyvis", "write_html", "write_view"), "explorer"),
+    **dict.fromkeys(("KINDS", "RELATIONS", "BuildReport", "KnowledgeGraph", "load"), "model"),
+    "write_outputs": "outputs",
+    **dict.fromkeys(("build", "build_into", "read_files"), "pipeline"),
+    **dict.fromkeys(("StreamReport", "stream_build"), "pipeline.stream"),
+    **dict.fromkeys(("from_rdf", "read_rdf", "to_rdf", "write_rdf"), "rdf"),
+    **dict.fromkeys(("ValidationReport", "Violation", "validate"), "rdf.shacl"),
+    **dict.fromkeys(("find_files", "parse_text", "read_file"), "read"),
+    **dict.fromkeys(("ArticleRecord", "Diagnostic", "FileResult", "ImageRecord", "ProviderRecord"), "records"),
+}
 
 
 def _query(kg: KnowledgeGraph, sparql: str) -> pd.DataFrame:
@@ -95,8 +106,14 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+        globals()[name] = value  # looked up once
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __version__ = "0.1.0"

@@ -61,7 +61,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING, Any, Final
 import networkx as nx
 
 from .errors import NewsgraphError, OutputError
+from .hooks import query_engine, set_query_engine
 from .records import Diagnostic
 
 if TYPE_CHECKING:
@@ -296,23 +297,15 @@ class KnowledgeGraph:
         :class:`KnowledgeGraph` around the graph to query the edits. For
         rdflib, use :func:`graph.rdf.to_rdf`.
         """
-        if not _QUERY_ENGINE:  # pragma: no cover - the package's __init__ installs it
+        engine = query_engine()
+        if engine is None:  # pragma: no cover - the package's __init__ installs it
             raise NewsgraphError("no SPARQL engine is installed: import graph, which installs graph.sparql's")
-        return _QUERY_ENGINE[0](self, sparql)
+        result: pd.DataFrame = engine(self, sparql)
+        return result
 
     def __repr__(self) -> str:
         nodes = ", ".join(f"{k}={v}" for k, v in self.report.nodes.items())
         return f"<KnowledgeGraph {self.graph.number_of_nodes()} nodes ({nodes}), {self.graph.number_of_edges()} edges>"
-
-
-#: What answers :meth:`KnowledgeGraph.query`. The SPARQL layer sits above this one, so the model
-#: does not import it: the package's ``__init__`` (the one place that wires the layers) installs it.
-_QUERY_ENGINE: list[Callable[[KnowledgeGraph, str], pd.DataFrame]] = []
-
-
-def set_query_engine(engine: Callable[[KnowledgeGraph, str], pd.DataFrame]) -> None:
-    """Make ``engine`` answer :meth:`KnowledgeGraph.query` (``graph/__init__.py`` installs graph.sparql's)."""
-    _QUERY_ENGINE[:] = [engine]
 
 
 def _streamed(folder: Path) -> bool:

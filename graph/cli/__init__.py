@@ -19,7 +19,6 @@ from rich.table import Table
 
 from .. import __version__
 from ..errors import NewsgraphError, OptionError
-from ..model import BuildReport, KnowledgeGraph
 from .display import Bar, err_console, out_console, plural, strict_failed, summary
 
 app = typer.Typer(
@@ -167,6 +166,8 @@ def _stream_build(
         _fail(exc)
     except KeyboardInterrupt:
         _interrupted(out)
+    from ..model import KnowledgeGraph
+
     kg = KnowledgeGraph.empty()
     kg.report = result.report
     if not quiet:
@@ -183,9 +184,13 @@ def _stream_build(
 def stats(out: OutDir = Path("out")) -> None:
     """Print the counts of a build (any kind, --stream too): files, nodes per kind, edges per relation."""
     try:
+        from ..model import BuildReport
+
         report = BuildReport.read(out)
     except NewsgraphError as exc:
         _fail(exc)
+    from ..model import KnowledgeGraph
+
     kg = KnowledgeGraph.empty()
     kg.report = report
     summary(kg, None, None)

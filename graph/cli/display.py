@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..model import KnowledgeGraph
+if TYPE_CHECKING:
+    from ..model import KnowledgeGraph
 
 __all__ = ["Bar", "err_console", "out_console", "plural", "strict_failed", "summary"]
 
