@@ -182,6 +182,7 @@ def turtle_text(triples: list[Triple]) -> str:
     @prefix dcterms: <http://purl.org/dc/terms/> .
     @prefix ng: <https://w3id.org/newsgraph/vocab#> .
     @prefix prov: <http://www.w3.org/ns/prov#> .
+    @prefix qb: <http://purl.org/linked-data/cube#> .
     @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
     @prefix schema: <https://schema.org/> .

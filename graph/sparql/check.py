@@ -158,7 +158,7 @@ def declare_prefixes(sparql: str) -> tuple[str, int]:
 
     >>> text, added = declare_prefixes("PREFIX schema: <http://schema.org/> ASK { ?s schema:name ?n }")
     >>> text.startswith("PREFIX ng: <https://w3id.org/newsgraph/vocab#> "), "https://schema.org/" in text, added
-    (True, False, 344)
+    (True, False, 447)
     """
     declared = _declared(_tokens(_unescape(sparql)))
     head = "".join(f"PREFIX {name}: <{iri}> " for name, iri in PREFIXES.items() if name not in declared)
@@ -192,7 +192,7 @@ def syntax_message(sparql: str, error: str, *, shift: int = 0) -> str:
     >>> print(syntax_message("SELECT * { ?s foo:bar ?o }", "error at 1:22: expected one of Prefix not found, ['%']"))
     ... # doctest: +NORMALIZE_WHITESPACE
     unknown prefix 'foo:' (line 1, column 15); declare it with PREFIX foo: <...>,
-    or use one of: schema, ng, skos, dcterms, prov, xsd, rdf, rdfs
+    or use one of: schema, ng, skos, dcterms, prov, xsd, rdf, rdfs, qb, counts
     >>> syntax_message("SELECT * WHERE { ?s ?p }", "error at 1:25: expected one of LATERAL, SERVICE, [_]")
     'SPARQL syntax error at line 1, column 25: expected one of LATERAL, SERVICE, [_]'
     """
