@@ -5,11 +5,17 @@ to touch every article when asked of the articles themselves; at a million
 items that is seconds however the query is written (see
 ``graph/sparql/queries``). So every build also writes a few counts, made in
 one pass over the articles, as RDF Data Cube observations (``qb:``, a W3C
-Recommendation): each a ``qb:Observation`` (by the domain of ``qb:dataSet``) in one of the ``qb:DataSet``\\ s of
-:data:`DATASETS`, with its dimensions and measures in the project
-vocabulary. The datasets are marked derived: ``prov:wasGeneratedBy`` the
-summary activity (:data:`ACTIVITY`). Subjects live under :data:`PREFIX`;
-reading a graph back skips them (they are made again on writing).
+Recommendation): each a ``qb:Observation`` (by the domain of
+``qb:dataSet``) in one of the datasets of :data:`DATASETS`, with its
+dimensions and measures in the project vocabulary. The datasets are
+marked derived: ``prov:wasGeneratedBy`` the summary activity
+(:data:`ACTIVITY`). Subjects live under :data:`PREFIX`; reading a graph
+back skips them (they are made again on writing).
+
+Most are counts; two keep a ranking instead, where a page of a listing
+must not sort every article: ``unrelated`` ranks the articles without
+related coverage (one row each: a few hundred thousand at a million
+items), ``most-linked`` and ``outlet-topics`` keep the largest rows only.
 
 The full build and the rebuild make them from the networkx graph
 (:func:`summary_triples`); the streaming build, which never holds the whole
@@ -121,8 +127,8 @@ TERMS: Final = tuple(
     NG + t
     for t in (
         "day", "week", "month", "topic", "tag", "outlet", "section", "genre", "headline",
-        "article", "rank", "outletName", "syndicationCount", "publishedCount", "linkCount", "image", "tagLabel", "rowsBefore",
-        "rowsSince", "ratedCount",
+        "article", "rank", "outletName", "syndicationCount", "publishedCount", "linkCount", "image",
+        "tagLabel", "rowsBefore", "rowsSince", "ratedCount",
         "articleCount", "publisherCount", "qualitySum", "heatSum",
     )
 )  # fmt: skip
