@@ -326,8 +326,9 @@ def _merge_all(paths: list[Path], target: Path, work: Path, counts: _Counts) -> 
         _merge_files(paths, fh, counts)
         # The derived counts, made from the lines just merged, come last (graph.rdf.summary).
         made = counts.summary.triples()
+        counts.summary = LineSummary()  # its tallies freed before the store is loaded (the peak)
         for key in sorted(made):
-            text = nt_block(made[key])
+            text = nt_block(made.pop(key))
             fh.write(text)
             counts.triples += text.count("\n")
 

@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 import networkx as nx
 
@@ -178,11 +178,12 @@ class Tally:
         self.sections: Counter[tuple[str | None, str | None]] = Counter()
         self.first_outlet: dict[str, str] = {}  # headline → the outlet of its first article
         self.headline_outlets: dict[str, set[str]] = {}  # headlines of more than one outlet
-        self.pairs: Counter[tuple[str, str]] = Counter()  # (outlet, topic)
+        self.pairs: dict[str, Counter[str]] = defaultdict(Counter)  # topic → outlet → articles (no tuple each)
         self.unrelated: dict[str, str | None] = {}  # article with a file and no link out → its date
         self.published: Counter[str] = Counter()  # outlet → articles
         self.linked: Counter[str] = Counter()  # article → related links to it
-        self.images: dict[str, list[Any]] = {}  # image → [articles, the outlet of the first]
+        self.images: dict[str, str | None] = {}  # image → the outlet of its first article
+        self.image_articles: Counter[str] = Counter()  # images of more than one article → articles
         self.image_outlets: dict[str, set[str]] = {}  # images of more than one article → outlets
         self.domains: dict[str, str] = {}  # outlet (schema:NewsMediaOrganization) → its ng:domain
         self.names: dict[str, list[str]] = defaultdict(list)  # outlet → schema:name
@@ -203,18 +204,18 @@ class Tally:
         if facts.has_file and not facts.links:
             self.unrelated[article] = facts.published
         for target in facts.links:
-            self.linked[self._one(target)] += 1
+            self.linked[target] += 1
         if outlet is not None:
             self.published[outlet] += 1
         for image in facts.images:
-            seen = self.images.get(image)
-            if seen is None:
-                self.images[image] = [1, outlet]
+            if image not in self.images:
+                self.images[image] = outlet
                 continue
-            seen[0] += 1
+            first = self.images[image]
+            self.image_articles[image] = self.image_articles.get(image, 1) + 1
             outlets = self.image_outlets.setdefault(image, set())
-            if seen[1] is not None:
-                outlets.add(seen[1])
+            if first is not None:
+                outlets.add(first)
             if outlet is not None:
                 outlets.add(outlet)
         if day is not None:
@@ -228,7 +229,7 @@ class Tally:
             self.topics[topic] += 1
             if outlet is not None:
                 self.topic_outlets[topic].add(outlet)
-                self.pairs[(outlet, topic)] += 1
+                self.pairs[topic][outlet] += 1
         for tag in facts.tags:
             tag = self._one(tag)
             self.tags[tag] += 1
@@ -359,7 +360,7 @@ class Tally:
                 "shared-images",
                 _digest(image),
                 ("image", image, IRI),
-                ("articleCount", str(self.images[image][0]), XSD_INTEGER),
+                ("articleCount", str(self.image_articles[image]), XSD_INTEGER),
                 ("publisherCount", str(len(outlets)), XSD_INTEGER),
             )
         by_domain: dict[str, list[str]] = defaultdict(list)
@@ -417,7 +418,8 @@ class Tally:
     def outlets_to_name(self) -> set[str]:
         """The outlets whose names the counts need (fill :attr:`names` for them before :meth:`triples`)."""
         named = set(self.scores)
-        named.update(o for o, _ in self.pairs)
+        for by_outlet in self.pairs.values():
+            named.update(by_outlet)
         for outlets in self.headline_outlets.values():
             named |= outlets
         return named
@@ -439,10 +441,15 @@ class Tally:
         undated.sort()
         return [article for _, article in dated] + undated
 
+    def _each_pair(self) -> Iterator[tuple[str, str, int]]:
+        for topic, outlets in self.pairs.items():
+            for outlet, n in outlets.items():
+                yield topic, outlet, n
+
     def _leading_pairs(self) -> Iterator[tuple[str, str, int]]:
         """The (outlet, topic, articles) of the :data:`OUTLET_TOPIC_PAIRS` largest groups by name and label."""
         groups: Counter[tuple[str, str]] = Counter()
-        for (outlet, topic), n in self.pairs.items():
+        for topic, outlet, n in self._each_pair():
             for name in self.names.get(outlet, ()):
                 for label in self.labels.get(topic, ()):
                     groups[(name, label)] += n
@@ -451,7 +458,7 @@ class Tally:
             kept = {group for group, n in groups.items() if n >= least}
         else:
             kept = set(groups)
-        for (outlet, topic), n in self.pairs.items():
+        for topic, outlet, n in self._each_pair():
             names, labels = self.names.get(outlet, ()), self.labels.get(topic, ())
             if any((name, label) in kept for name in names for label in labels):
                 yield outlet, topic, n
