@@ -27,11 +27,10 @@ DIRECT = FIXTURES / "direct"
 NAMES = sorted(p.stem for p in DIRECT.glob("*.rq"))
 #: listings: compared page after page until a short page
 LISTINGS = {"articles-by-tag", "no-related-coverage", "syndicated-headlines"}
-#: GROUP_CONCAT order is not defined: compared sorted
-CONCAT = {"syndicated-headlines", "shared-domains"}
 
 
 def _plain(value: Any) -> Any:
+    """A cell as a plain value: dates as ISO text, GROUP_CONCAT lists sorted (their order is not defined)."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, str) and " | " in value:
@@ -62,7 +61,6 @@ def _same(store: ox.Store, name: str, **bindings: str) -> None:
     listing = name in LISTINGS
     new, old = _answer(store, resolve_query(name), listing, **bindings), _answer(store, direct, listing, **bindings)
     assert new == old, name
-    return None
 
 
 @pytest.fixture(scope="module")

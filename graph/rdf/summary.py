@@ -251,7 +251,6 @@ class Tally:
         """Subject → its sorted triples: the activity, the datasets and every observation (none without articles)."""
         if not self.articles:
             return {}
-        linked = self.linked
         out: dict[str, list[Triple]] = {
             ACTIVITY: [
                 (ACTIVITY, RDF_TYPE, PROV + "Activity", IRI),
@@ -369,7 +368,7 @@ class Tally:
         for domain, sharing in by_domain.items():
             if len(sharing) > 1:
                 observe("shared-domains", _digest(domain), *(("outlet", o, IRI) for o in sorted(sharing)))
-        for rank, article in enumerate(self._unrelated_in_order(linked), start=1):
+        for rank, article in enumerate(self._unrelated_in_order(), start=1):
             observe("unrelated", _digest(article), ("article", article, IRI), ("rank", str(rank), XSD_INTEGER))
         for outlet, topic, n in self._leading_pairs():
             observe(
@@ -424,13 +423,13 @@ class Tally:
             named |= outlets
         return named
 
-    def _unrelated_in_order(self, linked: Counter[str]) -> list[str]:
+    def _unrelated_in_order(self) -> list[str]:
         """The articles with their own file and no related link either way, newest first (the order of
         ``ORDER BY DESC(?published) ?article``: by instant, then IRI; articles without a date last)."""
         dated: list[tuple[float, str]] = []
         undated: list[str] = []
         for article, published in self.unrelated.items():
-            if article in linked:
+            if article in self.linked:
                 continue
             when = _instant(published) if published is not None else None
             if when is None:
