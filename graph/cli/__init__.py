@@ -284,10 +284,14 @@ def serve(
 
     Oxigraph answers the queries; SERVICE, FROM and updates are refused before
     they reach it, and the prefixes of 'newsgraph query' need no declaring.
+    The page at / is a SPARQL workbench: the query library as examples,
+    completion, result tables, timelines, charts and maps, and /view draws
+    the explorer page of OUT for any article, story, outlet or topic.
     Stop with Ctrl+C, SIGTERM or SIGHUP: the engine stops with it.
     """
     import signal
 
+    from ..explorer import Views
     from ..sparql import Endpoint
 
     def stop(signum: int, frame: object) -> None:
@@ -298,7 +302,7 @@ def serve(
     previous = {sig: signal.signal(sig, stop) for sig in signals}
     endpoint: Endpoint | None = None
     try:
-        endpoint = Endpoint(out, host=host, port=port, timeout=timeout, cors=cors or ()).start()
+        endpoint = Endpoint(out, host=host, port=port, timeout=timeout, cors=cors or (), views=Views(out)).start()
         if not endpoint.sandboxed:
             err_console.print(
                 f"warning: the SPARQL engine runs without its sandbox ({endpoint.sandbox_note}); "
@@ -306,7 +310,7 @@ def serve(
                 markup=False,
             )
         err_console.print(
-            f"SPARQL endpoint at {endpoint.url}/query (query page {endpoint.url}/), read-only; Ctrl+C stops it",
+            f"SPARQL endpoint at {endpoint.url}/query (workbench {endpoint.url}/), read-only; Ctrl+C stops it",
             markup=False,
         )
         endpoint.serve_forever()

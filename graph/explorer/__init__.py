@@ -52,6 +52,7 @@ The parts, one job each (a module imports only those above it here)::
     page.py      render_html, Page, explore, write_html, write_view, write_graph_html
     patch.py     page_shape, patch_page: rewriting only the changed items of a build's page
     topyvis.py   to_pyvis: the page's picture as a pyvis Network, to go on with pyvis's API
+    served.py    Views: pages made on demand for ``newsgraph serve``'s ``/view``
 
 The explorer sits above the model (:mod:`graph.model`, :mod:`graph.blocks`,
 :mod:`graph.identity`, :mod:`graph.errors`) and below the outputs and the
@@ -70,6 +71,7 @@ from __future__ import annotations
 from ..errors import EmptyViewError, ViewError
 from .page import Page, explore, render_html, write_graph_html, write_html, write_view
 from .patch import page_shape, patch_page, same_shapes, shape_of
+from .served import Views
 from .topyvis import to_pyvis
 from .view import DEFAULT_MAX_NODES, View, select_view
 
@@ -79,6 +81,7 @@ __all__ = [
     "Page",
     "View",
     "ViewError",
+    "Views",
     "explore",
     "page_shape",
     "patch_page",

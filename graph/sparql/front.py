@@ -4,8 +4,9 @@ It parses each query with :func:`graph.sparql.check.check_query` and refuses
 ``SERVICE``, ``FROM`` and updates (HTTP 400/403, status by the error's type)
 before anything reaches Oxigraph, declares the prefixes ``newsgraph query``
 declares (:data:`graph.sparql.check.PREFIXES`), and turns Oxigraph's syntax
-errors into readable messages; every other request (``GET/POST /query``, the
-query page at ``/``) is passed through unchanged. It also holds the limits:
+errors into readable messages; every other request (``GET/POST /query``) is
+passed through unchanged. Its own pages (the workbench at ``/``, its data and
+``/view``) come from :class:`~graph.sparql.workbench.Workbench`. It also holds the limits:
 :data:`SLOTS` queries in the engine at once (503 past the timeout), answers
 of at most ``max_bytes`` (507) and the timeout (504; a query still running in
 the engine then gets the engine restarted through ``overrun``). Writes get 403.
@@ -25,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import QueryError
 from .check import check_query, declare_prefixes, syntax_message
+from .workbench import CSP, Workbench
 
 __all__ = ["SLOTS", "Front", "Handler"]
 
@@ -48,6 +50,7 @@ class Front(ThreadingHTTPServer):
     slots: threading.BoundedSemaphore
     overrun: Callable[[tuple[str, int]], None]
     cors: tuple[str, ...] = ()
+    workbench: Workbench | None = None
 
     def allowed_origin(self, origin: str | None) -> str | None:
         """The ``Access-Control-Allow-Origin`` value for ``origin``, or ``None`` if it is not allowed."""
@@ -170,7 +173,12 @@ class Handler(BaseHTTPRequestHandler):
         self._handle(self.rfile.read(length) if length else b"")
 
     def _handle(self, body: bytes) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
+        workbench = self.server.workbench
+        if self.command in ("GET", "HEAD") and workbench is not None and workbench.owns(path):
+            self._page(*workbench.answer(path, parts.query))
+            return
         if path.startswith("/update") or (self.command == "POST" and path.startswith("/store")):
             self._refuse_writes()
             return
@@ -187,6 +195,19 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(exc.http_status, str(exc))
             return
         self._forward(request)
+
+    def _page(self, status: int, ctype: str, data: bytes) -> None:
+        """Answer with a page of the workbench (never cached: the build behind it may change)."""
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if ctype.startswith("text/html") and urlsplit(self.path).path != "/view":
+            self.send_header("Content-Security-Policy", CSP)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def _forward(self, request: _Request) -> None:
         front = self.server

@@ -9,7 +9,11 @@ each query with :func:`graph.sparql.check.check_query` and refuses ``SERVICE``,
 ``FROM`` and updates with HTTP 400/403 before anything reaches Oxigraph, declares the prefixes
 ``newsgraph query`` declares (:data:`graph.sparql.check.PREFIXES`), and turns
 Oxigraph's syntax errors into readable messages; every other request
-(``GET/POST /query``, the query page at ``/``) is passed through unchanged.
+(``GET/POST /query``) is passed through unchanged. The page at ``/`` is the
+workbench (:mod:`graph.sparql.workbench`), served by the front: an editor
+with the query library, completion and result views, and explorer pages of
+the build at ``/view`` when a view maker is given (``newsgraph serve`` gives
+one).
 Both bind to 127.0.0.1 unless told otherwise.
 
 The engine's port is not private: Oxigraph can listen on TCP only (no Unix
@@ -45,6 +49,8 @@ Ctrl+C (SIGINT), SIGTERM or SIGHUP.
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import re
 import select
@@ -59,10 +65,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Final
 
-from ..errors import OutputError, ServeError
+from ..errors import OutputError, QueryError, ServeError
 from .front import SLOTS, Front, Handler
 from .keeper import start_keeper
 from .store import DEFAULT_TIMEOUT, store_path
+from .workbench import ViewMaker, Workbench
 
 __all__ = [
     "DEFAULT_PORT",
@@ -132,6 +139,9 @@ class Endpoint:
     Use as a context manager, or call :meth:`start`, then :meth:`serve_forever`
     or :meth:`close`. ``timeout`` (seconds) bounds each query. ``cors``: the
     origins whose pages may call the endpoint (``"*"``: any); none by default.
+    ``views`` makes the explorer pages of ``/view`` (see
+    :class:`~graph.sparql.workbench.Workbench`; ``newsgraph serve`` passes
+    :class:`graph.explorer.Views` of the same build); without it ``/view`` answers 404.
     """
 
     def __init__(
@@ -142,6 +152,7 @@ class Endpoint:
         timeout: float = DEFAULT_TIMEOUT,
         max_bytes: int = MAX_RESPONSE_BYTES,
         cors: Iterable[str] = (),
+        views: ViewMaker | None = None,
     ) -> None:
         self.store = store_path(out)
         if not self.store.is_dir():
@@ -164,6 +175,7 @@ class Endpoint:
         self._process: subprocess.Popen[bytes] | None = None
         self._front: Front | None = None
         self._thread: threading.Thread | None = None
+        self.workbench = Workbench(self._find_terms, views)
 
     @property
     def url(self) -> str:
@@ -185,6 +197,7 @@ class Endpoint:
             front.slots = threading.BoundedSemaphore(SLOTS)
             front.overrun = self._overrun
             front.cors = self.cors
+            front.workbench = self.workbench
             self._front = front
             self.port = front.server_address[1]
         except BaseException:
@@ -220,6 +233,40 @@ class Endpoint:
         self._link, self._log = ours, log
         self._wait(backend, wait)
         return backend
+
+    def _find_terms(self) -> tuple[list[str], list[str]]:
+        """The classes and properties the store uses (for completion), asked of the engine in one slot."""
+        return (
+            self._ask_engine("SELECT DISTINCT ?term WHERE { ?s a ?term } LIMIT 5000"),
+            self._ask_engine("SELECT DISTINCT ?term WHERE { ?s ?term ?o } LIMIT 5000"),
+        )
+
+    def _ask_engine(self, sparql: str) -> list[str]:
+        """The IRIs bound to ``?term`` by ``sparql``; raises :class:`QueryError` when the engine does not answer."""
+        front = self._front
+        if front is None:
+            raise QueryError("the endpoint is not running")
+        if not front.slots.acquire(timeout=self.timeout):
+            raise QueryError("the endpoint is busy")
+        conn = http.client.HTTPConnection(*front.backend, timeout=self.timeout + 2)
+        try:
+            conn.request(
+                "POST",
+                "/query",
+                body=sparql.encode(),
+                headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+            )
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 200:
+                raise QueryError(f"the engine answered {response.status}: {data[:200].decode(errors='replace')}")
+            rows = json.loads(data)["results"]["bindings"]
+        except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
+            raise QueryError(f"the engine did not answer: {exc}") from exc
+        finally:
+            conn.close()
+            front.slots.release()
+        return [row["term"]["value"] for row in rows if row.get("term", {}).get("type") == "uri"]
 
     def _overrun(self, backend: tuple[str, int]) -> None:
         """A query outlived its timeout inside Oxigraph, which does not stop aggregates and sorts: restart it."""
