@@ -39,7 +39,7 @@
   // plain strings that are dates as written (the library's days and months): 2020-05-06, 2020-05, 2020-05-06T10:00Z
   const ISO_DATE = /^\d{4}-\d\d(-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?)?)?$/;
   // Columns of names (plain strings) the explorer can filter by, by the column's name.
-  const NAME_COLUMNS = { outlet: "provider", other: "provider", provider: "provider", publisher: "provider",
+  const NAME_COLUMNS = { outlet: "provider", other: "provider", provider: "provider", publisher: "provider", firstOutlet: "provider",
     topic: "topic", tag: "topic", place: "topic" };
   const MAX_ROWS_SHOWN = 1000, MAX_LOOKUPS = 400;
   const COLOURS = ["#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7d94", "#6e7781", "#fb8500", "#3d5a80"];
@@ -376,7 +376,8 @@
       const tr = el("tr");
       for (const v of result.vars) {
         const c = row[v];
-        const td = el("td", c && c.type === "literal" && NUM_TYPES.has(c.datatype) ? { class: "num" } : {});
+        const kind = !c || c.type !== "literal" ? "" : NUM_TYPES.has(c.datatype) ? "num" : DATE_TYPES.has(c.datatype) || ISO_DATE.test(c.value) ? "date" : "";
+        const td = el("td", kind ? { class: kind } : {});
         td.append(cellNode(c, v));
         tr.append(td);
       }
@@ -415,14 +416,26 @@
     const cols = columns();
     const dateCol = cols.dates[0], numCol = cols.numbers[0];
     const rows = result.rows.map((row, i) => ({ row, i, t: row[dateCol] ? when(row[dateCol]) : null })).filter((r) => r.t !== null);
-    const W = 1100, H = 360, L = 56, R = 16, T = 16, B = 40;
-    const s = svg("svg", { class: "wb-svg", id: "wb-timeline", viewBox: `0 0 ${W} ${H}`, width: W, height: H });
     if (!rows.length) return [el("p", { class: "wb-meta", text: "No row has a date here." })];
+    const W = 1100, L = 56, R = 16, T = 16, B = 40, step = 10;
     let t0 = Math.min(...rows.map((r) => r.t)), t1 = Math.max(...rows.map((r) => r.t));
     if (t1 === t0) { t0 -= 864e5; t1 += 864e5; }
     const pad = (t1 - t0) * 0.03;
     t0 -= pad; t1 += pad;
     const X = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
+    // without numbers: in time order, each dot on the lowest level where it does not touch the one before it
+    const level = new Map();
+    if (!numCol) {
+      const levels = [];
+      for (const r of [...rows].sort((a, b) => a.t - b.t || a.i - b.i)) {
+        const x = X(r.t);
+        let k = levels.findIndex((last) => x - last >= step);
+        if (k < 0) { k = levels.length; levels.push(x); } else levels[k] = x;
+        level.set(r.i, k);
+      }
+    }
+    const H = numCol ? 360 : Math.min(600, Math.max(120, T + B + 16 + step * Math.max(0, ...level.values())));
+    const s = svg("svg", { class: "wb-svg", id: "wb-timeline", viewBox: `0 0 ${W} ${H}`, width: W, height: H });
     const distinct = [...new Set(rows.map((r) => r.t))].sort((a, b) => a - b);
     const ticks = distinct.length <= 14 ? distinct : [0, 1, 2, 3, 4, 5, 6].map((k) => t0 + ((t1 - t0) * (k + 0.5)) / 7);
     for (const t of ticks) {
@@ -474,15 +487,10 @@
         }
       }
     } else {
-      const stack = new Map();
-      const step = 9;
       for (const r of rows) {
-        const day = Math.floor(r.t / 864e5);
-        const k = stack.get(day) || 0;
-        stack.set(day, k + 1);
-        const y = H - B - 8 - k * step;
+        const x = X(r.t), y = H - B - 8 - level.get(r.i) * step;
         if (y < T) continue;
-        s.append(svg("circle", { class: "wb-mark", "data-row": r.i, cx: X(r.t), cy: y, r: 4, fill: "#1f6feb", "fill-opacity": 0.8 },
+        s.append(svg("circle", { class: "wb-mark", "data-row": r.i, cx: x, cy: y, r: 4, fill: "#1f6feb", "fill-opacity": 0.8 },
           `${r.row[dateCol].value}${nameCols.length ? " · " + nameOf(r.row, nameCols) : ""}`));
       }
     }
