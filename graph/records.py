@@ -12,17 +12,21 @@ dataclasses, so they travel between processes (``--jobs``) and Dask workers.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 __all__ = [
     "ArticleRecord",
     "Diagnostic",
+    "DiagnosticGroup",
     "FileResult",
     "ImageRecord",
     "ProviderRecord",
     "Severity",
+    "group_diagnostics",
     "text_path",
 ]
 
@@ -79,6 +83,65 @@ class Diagnostic:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form used in ``report.json`` (``None`` fields left out)."""
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+_QUOTED: Final = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_NUMBER: Final = re.compile(r"\d[\d,.]*")
+#: Problems of one value, reported once per distinct value: a site-relative URL ('/assets/...').
+_PER_VALUE: Final = re.compile(r"is a relative URL with nothing to resolve it against \((['\"])(.*?)\1\)")
+_SEVERITY_ORDER: Final = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(slots=True)
+class DiagnosticGroup:
+    """Diagnostics of one kind: the same severity, code and message but for quoted values and numbers
+    (and, for a site-relative URL, the same URL). :func:`group_diagnostics` makes them."""
+
+    severity: Severity
+    code: str
+    pattern: str
+    example: Diagnostic
+    count: int = 0
+    files: set[str] = field(default_factory=set)
+    value: str | None = None
+
+    def describe(self) -> str:
+        """One line for a person: the first diagnostic, and how many more of its kind.
+
+        >>> d = Diagnostic("a.md", "warning", "bad-url", "'x' is not an http(s) URL ('ftp://a'); ignored")
+        >>> group_diagnostics([d, Diagnostic("b.md", "warning", "bad-url", d.message)])[0].describe()
+        "a.md: warning: 'x' is not an http(s) URL ('ftp://a'); ignored [bad-url] (and 1 more like it: 2 in 2 files)"
+        """
+        first = f"{self.example.location}: {self.severity}: {self.example.message} [{self.code}]"
+        if self.count == 1:
+            return first
+        more = self.count - 1
+        files = len(self.files)
+        return f"{first} (and {more:,} more like it: {self.count:,} in {files:,} file{'s' if files != 1 else ''})"
+
+
+def group_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[DiagnosticGroup]:
+    """The diagnostics grouped by severity, code and message pattern (quoted values and numbers left
+    out), a site-relative URL's per URL; errors first, then warnings, then notes, the largest first.
+
+    >>> ds = [Diagnostic(f"{i}.md", "warning", "bad-url",
+    ...       f"'images[{i}].url' is a relative URL with nothing to resolve it against ('/a/{i % 2}.jpg'); ignored")
+    ...       for i in range(5)] + [Diagnostic("x.md", "error", "yaml-syntax", "front matter is not valid YAML")]
+    >>> [(g.severity, g.count, g.value) for g in group_diagnostics(ds)]
+    [('error', 1, None), ('warning', 3, '/a/0.jpg'), ('warning', 2, '/a/1.jpg')]
+    """
+    groups: dict[tuple[str, str, str, str | None], DiagnosticGroup] = {}
+    for d in diagnostics:
+        per_value = _PER_VALUE.search(d.message)
+        value = per_value.group(2) if per_value else None
+        pattern = _NUMBER.sub("N", _QUOTED.sub("…", d.message))
+        key = (d.severity, d.code, pattern, value)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = DiagnosticGroup(d.severity, d.code, pattern, d, value=value)
+        group.count += 1
+        group.files.add(d.path)
+    return sorted(groups.values(), key=lambda g: (_SEVERITY_ORDER.get(g.severity, 3), -g.count))
 
 
 @dataclass(slots=True)

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..records import group_diagnostics
+
 if TYPE_CHECKING:
     from ..model import KnowledgeGraph
 
@@ -17,6 +19,9 @@ __all__ = ["Bar", "err_console", "out_console", "plural", "strict_failed", "summ
 
 out_console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+#: Kinds of problems (:func:`~graph.records.group_diagnostics`) the build summary shows, one line each.
+SHOWN_GROUPS = 20
 
 
 def plural(n: int, noun: str) -> str:
@@ -83,9 +88,15 @@ def summary(kg: KnowledgeGraph, out: Path | None, seconds: float | None) -> None
     for rel, n in r.edges.items():
         table.add_row(f"{rel} edges", f"{n:,}")
     out_console.print(table)
-    shown = [d for d in r.diagnostics if d.severity == "error"][:10]
-    for d in shown:
-        err_console.print(f"{d.location}: {d.severity}: {d.message} [{d.code}]", markup=False)
+    # errors and warnings, one line per kind of problem (a site-relative URL: per URL), the largest first
+    groups = [g for g in group_diagnostics(r.diagnostics) if g.severity != "info"]
+    for group in groups[:SHOWN_GROUPS]:
+        err_console.print(group.describe(), markup=False)
+    if len(groups) > SHOWN_GROUPS:
+        rest = sum(g.count for g in groups[SHOWN_GROUPS:])
+        err_console.print(
+            f"... and {plural(rest, 'more problem')} of {len(groups) - SHOWN_GROUPS:,} more kinds", markup=False
+        )
     counts = {s: sum(1 for d in r.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
     if any(counts.values()):
         more = f" (all in {out / 'report.json'})" if out else ""
