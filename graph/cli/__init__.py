@@ -113,6 +113,16 @@ def build(
             show_default=False,
         ),
     ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="The site's address (https://example.org/): site-relative URLs in the files, such as "
+            "/assets/images/logo.jpg, are resolved against it. Without it they are left out, with one warning "
+            "per distinct URL.",
+        ),
+    ] = None,
 ) -> None:
     """Build the graph from SOURCES and write it to OUT.
 
@@ -125,7 +135,7 @@ def build(
     if stream:
         if stories:
             _fail(OptionError("--stories cannot be used with --stream: stories need the whole graph in memory"))
-        _stream_build(sources, out, strict, jobs, quiet, partition_size, started)
+        _stream_build(sources, out, strict, jobs, quiet, partition_size, started, base_url)
         return
     stories = True if stories is None else stories
     from ..pipeline import build_into
@@ -135,7 +145,16 @@ def build(
     gc.disable()
     try:
         with Bar(enabled=not quiet and err_console.is_terminal) as bar:
-            kg, _ = build_into(sources, out, jobs=jobs, progress=bar, cache=cache, scheduler=scheduler, stories=stories)
+            kg, _ = build_into(
+                sources,
+                out,
+                jobs=jobs,
+                progress=bar,
+                cache=cache,
+                scheduler=scheduler,
+                stories=stories,
+                base_url=base_url,
+            )
     except NewsgraphError as exc:
         _fail(exc)
     except KeyboardInterrupt:
@@ -148,7 +167,14 @@ def build(
 
 
 def _stream_build(
-    sources: list[Path], out: Path, strict: bool, jobs: int | None, quiet: bool, size: int, started: float
+    sources: list[Path],
+    out: Path,
+    strict: bool,
+    jobs: int | None,
+    quiet: bool,
+    size: int,
+    started: float,
+    base_url: str | None,
 ) -> None:
     from ..pipeline.stream import stream_build
 
@@ -161,7 +187,7 @@ def _stream_build(
         )
     try:
         with Bar(enabled=not quiet and err_console.is_terminal) as bar:
-            result = stream_build(sources, out, partition_size=size, jobs=jobs, progress=bar)
+            result = stream_build(sources, out, partition_size=size, jobs=jobs, progress=bar, base_url=base_url)
     except NewsgraphError as exc:
         _fail(exc)
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from ..enrich import enrich
 from ..merge import merge
 from ..model import BuildReport, FileCounts, KnowledgeGraph
-from ..read import MAX_FILE_BYTES, source_labels
+from ..read import MAX_FILE_BYTES, check_base_url, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
 from ..workers import give_back_memory
 from .sources import Progress, ReadCache, find_source_names, read_files
@@ -32,6 +32,7 @@ def build(
     cache: str | os.PathLike[str] | None = None,
     scheduler: str | None = None,
     stories: bool = True,
+    base_url: str | None = None,
 ) -> KnowledgeGraph:
     """Read every news file under ``sources`` and merge them into one graph.
 
@@ -40,7 +41,8 @@ def build(
     of a Dask scheduler (``tcp://host:8786``) to parse on a cluster. The result
     is the same whichever way the files were read. ``stories``: find stories,
     inferred links and syndicated copies (:mod:`graph.enrich`; False: only
-    what the files say). Raises
+    what the files say). ``base_url``: the site's address (``https://example.org/``), against
+    which site-relative URLs such as ``/assets/logo.jpg`` are resolved. Raises
     :class:`~graph.errors.SourceError` when ``sources`` hold no news file at
     all; anything wrong inside a file is a diagnostic in the report.
     """
@@ -48,7 +50,8 @@ def build(
     sources = list(sources)
     files, problems = find_source_names(sources)
     found = time.perf_counter()
-    read_cache = ReadCache(cache) if cache is not None else None
+    base_url = check_base_url(base_url)
+    read_cache = ReadCache(cache, base_url) if cache is not None else None
     results = read_files(
         files,
         jobs=jobs,
@@ -57,6 +60,7 @@ def build(
         cache=read_cache,
         scheduler=scheduler,
         labels=source_labels(sources, files),
+        base_url=base_url,
     )
     read_done = time.perf_counter()
     kg = assemble(results, problems, timings={"find": found - started, "read": read_done - found}, stories=stories)

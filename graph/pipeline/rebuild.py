@@ -53,7 +53,7 @@ from ..errors import OutputError
 from ..explorer import shape_of
 from ..model import KnowledgeGraph, attributes, successors
 from ..outputs import Previous, Written, write_build
-from ..read import MAX_FILE_BYTES, digest, load_bytes, source_labels
+from ..read import MAX_FILE_BYTES, check_base_url, digest, load_bytes, source_labels
 from ..records import Diagnostic, FileResult
 from ..staging import CACHE_DIR, Staging
 from ..workers import give_back_memory
@@ -80,17 +80,20 @@ def build_into(
     scheduler: str | None = None,
     cache: bool = True,
     stories: bool = True,
+    base_url: str | None = None,
 ) -> tuple[KnowledgeGraph, Written]:
     """Build the graph of ``sources`` and write every output into ``out``, reusing the last build there.
 
     With ``cache`` false, everything is read and written afresh and no state
     is kept. ``stories``: also find stories, inferred links and syndicated
     copies (:mod:`graph.enrich`), found again over the whole graph on every
-    rebuild. Raises :class:`~graph.errors.SourceError` when ``sources`` hold
+    rebuild. ``base_url``: the site's address, for site-relative URLs (a build
+    with another one reads every file again). Raises :class:`~graph.errors.SourceError` when ``sources`` hold
     no news file, :class:`~graph.errors.OutputError` when ``out`` cannot be
     written (the previous outputs stay whole).
     """
     started = time.perf_counter()
+    base_url = check_base_url(base_url)
     target = Path(out)
     sources = list(sources)
     names, problems = find_source_names(sources)
@@ -102,7 +105,15 @@ def build_into(
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     with staging:
         return _build_staged(
-            names, labels, problems, target, staging, started, jobs, progress, max_file_bytes, scheduler, cache, stories
+            names,
+            labels,
+            problems,
+            target,
+            staging,
+            started,
+            _ParseArgs(labels, jobs, progress, max_file_bytes, scheduler, base_url),
+            cache,
+            stories,
         )
 
 
@@ -113,10 +124,7 @@ def _build_staged(
     target: Path,
     staging: Staging,
     started: float,
-    jobs: int | None,
-    progress: Progress | None,
-    max_file_bytes: int,
-    scheduler: str | None,
+    parse: _ParseArgs,
     cache: bool,
     stories: bool,
 ) -> tuple[KnowledgeGraph, Written]:
@@ -128,21 +136,21 @@ def _build_staged(
     """
     found = time.perf_counter()
     store = Store(target, staging.path)
-    state, graph, memo, blobs = _open_previous(store, staging.path, cache)
-    scan = _scan(names, state, blobs, scheduler, max_file_bytes)
+    version = code_version(f"base_url={parse.base_url}" if parse.base_url else "")
+    state, graph, memo, blobs = _open_previous(store, staging.path, cache, version)
+    scan = _scan(names, state, blobs, parse.scheduler, parse.max_file_bytes)
     incremental = (
         state is not None
         and graph is not None
         and (ACTIVITY in graph) == stories  # built with stories, or without, as this build
         and len(scan.changed) <= FULL_MERGE_SHARE * max(len(names), 1)
     )
-    parse = _ParseArgs(labels, jobs, progress, max_file_bytes, scheduler)
     results, rows = _parse_changed(scan, parse, blobs, plain=incremental or not cache, summarise=cache)
     if cache:
         _remember(scan, results, rows, blobs, names)
     read_done = time.perf_counter()
     timings = {"find": found - started, "read": read_done - found}
-    new_state = State(code_version(), secrets.token_hex(8), names, scan.fresh, {})
+    new_state = State(version, secrets.token_hex(8), names, scan.fresh, {})
     previous: Previous | None = None
     if incremental:
         assert state is not None and graph is not None
@@ -167,8 +175,8 @@ def _build_staged(
     written = write_build(
         kg,
         target,
-        progress=progress,
-        jobs=jobs,
+        progress=parse.progress,
+        jobs=parse.jobs,
         previous=previous,
         layout_cache=store.folder / "layout.json" if cache else None,
         meanwhile=functools.partial(_save_graph, store, new_state, kg.graph, memo) if cache else None,
@@ -229,11 +237,11 @@ def _shape_before(g: nx.MultiDiGraph, node: str, decided: tuple[Any, ...] | None
 
 
 def _open_previous(
-    store: Store, staging: Path, cache: bool
+    store: Store, staging: Path, cache: bool, version: str
 ) -> tuple[State | None, nx.MultiDiGraph | None, bytes | None, Blobs]:
     """The last build's state, its merged graph, the memo of its stories pickled and its record log (None, None, None
     and an empty log: none usable)."""
-    state = load_state(store) if cache else None
+    state = load_state(store, version) if cache else None
     graph: nx.MultiDiGraph | None = None
     memo: bytes | None = None
     if state is not None:
@@ -300,6 +308,7 @@ class _ParseArgs:
     progress: Progress | None
     max_file_bytes: int
     scheduler: str | None
+    base_url: str | None = None
 
 
 def _parse_changed(
@@ -313,7 +322,12 @@ def _parse_changed(
     rows: dict[str, list[Compact]] = {name: [] for name in scan.failed}
     labels = [how.labels.get(name) for name, _ in scan.todo] if how.labels else None
     run = functools.partial(
-        parse_sources, jobs=how.jobs, progress=how.progress, max_bytes=how.max_file_bytes, scheduler=how.scheduler
+        parse_sources,
+        jobs=how.jobs,
+        progress=how.progress,
+        max_bytes=how.max_file_bytes,
+        scheduler=how.scheduler,
+        base_url=how.base_url,
     )
     if plain:
         parsed: list[FileResult] = run(scan.todo, labels)

@@ -86,12 +86,15 @@ def _as_is(result: FileResult) -> FileResult:
 
 
 def _parse_chunk(
-    chunk: Sequence[tuple[str, bytes | None, str | None]], max_bytes: int, finish: Callable[[FileResult], _R]
+    chunk: Sequence[tuple[str, bytes | None, str | None]],
+    max_bytes: int,
+    finish: Callable[[FileResult], _R],
+    base_url: str | None = None,
 ) -> list[_R]:
     """In a worker: read (when not yet read), parse and label each file; hand back ``finish`` of each."""
     out: list[_R] = []
     for name, data, label in chunk:
-        result = read_file(name, max_bytes) if data is None else parse_bytes(data, name)
+        result = read_file(name, max_bytes, base_url) if data is None else parse_bytes(data, name, base_url)
         if label is not None:
             relabel(result, label)
         out.append(finish(result))
@@ -109,6 +112,7 @@ def parse_sources(
     scheduler: str | None = None,
     done: int = 0,
     total: int | None = None,
+    base_url: str | None = None,
 ) -> list[_R]:
     """Parse ``items`` and return ``finish(result)`` for each, in order: the one read loop.
 
@@ -118,7 +122,8 @@ def parse_sources(
     in ``jobs`` processes (default: all CPUs), or on the Dask cluster whose
     scheduler address is ``scheduler``; the cluster is sent the bytes, so its
     workers need no access to the files. ``progress("read", n, total)`` is
-    told after each chunk, counting from ``done``.
+    told after each chunk, counting from ``done``. ``base_url``: the site's address, against which
+    site-relative URLs are resolved (:func:`~graph.read.parse_text`).
 
     >>> [r.article.title[:7] for r in parse_sources([("seeds/000_21b13f3181ff2019.txt", None)])]
     ['Beijing']
@@ -137,7 +142,7 @@ def parse_sources(
             failed.append(finish(data))
         else:
             rows.append((name, data, label))
-    work = functools.partial(_parse_chunk, max_bytes=max_bytes, finish=finish)
+    work = functools.partial(_parse_chunk, max_bytes=max_bytes, finish=finish, base_url=base_url)
     workers = default_jobs() if jobs is None else max(1, jobs)
     done += len(failed)
     out: list[_R] = []
@@ -223,14 +228,16 @@ class ReadCache:
 
     _FORMAT: Final = "newsgraph-read-cache-1"
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], base_url: str | None = None) -> None:
         self.path = Path(path)
         self.entries: dict[str, FileResult] = {}
         self.hits = 0
+        #: The reader's version and how it reads (a site address resolves URLs differently).
+        self.key = f"{self.version()}|{base_url or ''}"
         try:
             with self.path.open("rb") as fh:
                 version, entries = pickle.load(fh)
-            if version == self.version() and isinstance(entries, dict):
+            if version == self.key and isinstance(entries, dict):
                 self.entries = entries
         except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             self.entries = {}  # no cache, an old one, or a broken one: parse everything
@@ -257,7 +264,7 @@ class ReadCache:
         """Replace the cache with ``results`` (atomically; failures only cost the cache)."""
         entries = {r.path: r for r in results if r.digest is not None}
         with contextlib.suppress(OSError), atomic_file(self.path) as fh:  # a cache that cannot be kept costs time
-            pickle.dump((self.version(), entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((self.key, entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def read_files(
@@ -268,17 +275,21 @@ def read_files(
     cache: ReadCache | None = None,
     scheduler: str | None = None,
     labels: Sequence[str] | None = None,
+    base_url: str | None = None,
 ) -> list[FileResult]:
     """Read ``files`` and return their results in order (:func:`parse_sources`).
 
-    With a ``cache``, files whose content is unchanged since the last build
-    are not parsed again. ``labels``: how each file is recorded, when not by
-    its name (see :func:`~graph.read.source_labels`).
+    With a ``cache`` (made with the same ``base_url``), files whose content is
+    unchanged since the last build are not parsed again. ``labels``: how each
+    file is recorded, when not by its name (see :func:`~graph.read.source_labels`).
+    ``base_url``: the site's address, for site-relative URLs.
     """
     names = [os.fspath(f) for f in files]
     if cache is None:
         items: list[Item] = [(name, None) for name in names]
-        return parse_sources(items, labels, jobs=jobs, progress=progress, max_bytes=max_bytes, scheduler=scheduler)
+        return parse_sources(
+            items, labels, jobs=jobs, progress=progress, max_bytes=max_bytes, scheduler=scheduler, base_url=base_url
+        )
     results: list[FileResult | None] = [None] * len(names)
     todo: list[tuple[int, bytes]] = []
     for i, name in enumerate(names):
@@ -305,6 +316,7 @@ def read_files(
         scheduler=scheduler,
         done=done,
         total=len(names),
+        base_url=base_url,
     )
     for (i, _), result in zip(todo, parsed, strict=True):
         results[i] = result

@@ -81,9 +81,10 @@ class State:
         return (self.version, self.build_id, self.order, files, indexes, self.log_id, self.blobs)
 
     @classmethod
-    def from_plain(cls, plain: object) -> State | None:
-        """The state :meth:`to_plain` gave, or None when ``plain`` is not one (of this version)."""
-        if not isinstance(plain, tuple) or len(plain) != 7 or plain[0] != code_version():
+    def from_plain(cls, plain: object, version: str | None = None) -> State | None:
+        """The state :meth:`to_plain` gave, or None when ``plain`` is not one of ``version`` (default:
+        :func:`code_version`)."""
+        if not isinstance(plain, tuple) or len(plain) != 7 or plain[0] != (version or code_version()):
             return None
         version, build_id, order, files, indexes, log_id, blobs = plain
         state = cls(version, build_id, order, log_id=log_id, blobs=blobs)
@@ -114,8 +115,20 @@ def code_files() -> list[Path]:
     return [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in (".py", ".html", ".ttl", ".rq", ".js")]
 
 
-def code_version() -> str:
-    """A digest of the package's code and the versions of what shapes the outputs: any change starts afresh."""
+def code_version(reading: str = "") -> str:
+    """A digest of the package's code and the versions of what shapes the outputs: any change starts afresh.
+
+    ``reading``: how files are read (``base_url=...``), when not the default; another way starts afresh too.
+
+    >>> code_version() != code_version("base_url=https://a.org/")
+    True
+    """
+    base = _code_version()
+    return f"{base}/{hashlib.blake2b(reading.encode(), digest_size=8).hexdigest()}" if reading else base
+
+
+@functools.cache
+def _code_version() -> str:
     h = hashlib.blake2b(digest_size=12)
     root = Path(__file__).parents[1]  # the whole graph package
     for path in code_files():
@@ -315,8 +328,9 @@ class Store:
                 (self.folder / name).unlink(missing_ok=True)
 
 
-def load_state(store: Store) -> State | None:
+def load_state(store: Store, version: str | None = None) -> State | None:
+    """The last build's state, when it is one of ``version`` (default: :func:`code_version`)."""
     try:
-        return State.from_plain(store.load("state.pickle"))
+        return State.from_plain(store.load("state.pickle"), version)
     except (TypeError, ValueError, AttributeError):  # a state of another shape
         return None

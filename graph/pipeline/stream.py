@@ -86,7 +86,7 @@ from ..merge import merge
 from ..model import KINDS, RELATIONS, BuildReport, FileCounts
 from ..rdf import CLASSES, PREDICATES, RDF_NS, SKOS, TAGS, TOPICS, check_iris, nt_block, ntriples_text, rdf_triples
 from ..rdf.summary import LineSummary
-from ..read import MAX_FILE_BYTES, source_labels
+from ..read import MAX_FILE_BYTES, check_base_url, source_labels
 from ..records import ArticleRecord, Diagnostic, FileResult
 from ..staging import Staging, publish
 from ..workers import can_fork, default_jobs, worker_init
@@ -367,8 +367,11 @@ def stream_build(
     jobs: int | None = None,
     progress: Progress | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
+    base_url: str | None = None,
 ) -> StreamReport:
     """Build ``graph.nt``, ``store/`` and ``report.json`` in ``out`` from ``sources``, partition by partition.
+
+    ``base_url``: the site's address, against which site-relative URLs are resolved.
 
     See the module documentation for what is written and how the precedence
     of the normal build is kept. Raises :class:`~graph.errors.SourceError`
@@ -378,6 +381,7 @@ def stream_build(
     """
     if partition_size < 1:
         raise OptionError(f"partition_size must be at least 1, not {partition_size}")
+    base_url = check_base_url(base_url)
     started = time.perf_counter()
     sources = list(sources)
     files, problems = find_source_names(sources)
@@ -392,7 +396,9 @@ def stream_build(
         raise OutputError(f"cannot write to {target}: {exc.strerror or exc}", path=str(target)) from exc
     try:
         with staging:
-            return _run(files, labels, target, staging.path, report, partition_size, jobs, progress, max_file_bytes)
+            return _run(
+                files, labels, target, staging.path, report, partition_size, jobs, progress, max_file_bytes, base_url
+            )
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}", path=str(target)) from exc
 
@@ -407,6 +413,7 @@ def _run(
     jobs: int | None,
     progress: Progress | None,
     max_file_bytes: int,
+    base_url: str | None = None,
 ) -> StreamReport:
     work = staging / "work"
     work.mkdir()
@@ -419,7 +426,9 @@ def _run(
     for part in range(parts):
         first = part * size
         part_labels = labels[first : first + size] if labels is not None else None
-        results = read_files(files[first : first + size], jobs=jobs, max_bytes=max_file_bytes, labels=part_labels)
+        results = read_files(
+            files[first : first + size], jobs=jobs, max_bytes=max_file_bytes, labels=part_labels, base_url=base_url
+        )
         for result in results:
             report.add_file(result.article is not None)  # the diagnostics come with each partition's merge
         index.add_partition(first, results)

@@ -21,7 +21,7 @@ A file never stops the build: :func:`read_file` returns a
 
 from __future__ import annotations
 
-from .fields import MAX_TEXT
+from .fields import MAX_TEXT, check_base_url
 from .find import SUFFIXES, find_files, find_names, relabel, source_labels
 from .parse import (
     MAX_ALIAS_NODES,
@@ -40,6 +40,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_TEXT",
     "SUFFIXES",
+    "check_base_url",
     "digest",
     "find_files",
     "find_names",

@@ -26,9 +26,11 @@ _ARTICLE_KEYS: Final = frozenset(
 
 
 def article_record(
-    meta: dict[Any, Any], path: str, diags: list[Diagnostic], stub: bool, where: str
+    meta: dict[Any, Any], path: str, diags: list[Diagnostic], stub: bool, where: str, base: str | None = None
 ) -> ArticleRecord | None:
-    f = Fields(meta, path, diags, where)
+    """The article of ``meta`` (None when it has no usable URL); ``base``: the site's address, for
+    site-relative URLs."""
+    f = Fields(meta, path, diags, where, base)
     web = f.url("webUrl")
     original = f.url("originalUrl")
     amp = f.url("ampWebUrl")
@@ -75,7 +77,7 @@ def article_record(
     if "featuredContent" in meta:
         record.featured_content = _jsonable(meta["featuredContent"])
     for i, entry in f.mappings("related"):
-        rel = article_record(entry, path, diags, stub=True, where=f"{where}related[{i}].")
+        rel = article_record(entry, path, diags, stub=True, where=f"{where}related[{i}].", base=base)
         if rel is not None:
             record.related.append(rel)
     for key, value in meta.items():
@@ -102,7 +104,7 @@ def _provider(f: Fields) -> ProviderRecord | None:
     if not isinstance(value, dict):
         f.wrong("provider", value, "a mapping with name and domain")
         return None
-    p = Fields(value, f.path, f.diags, f.where + "provider.")
+    p = Fields(value, f.path, f.diags, f.where + "provider.", f.base)
     domain_text = p.text("domain")
     domain = normalize_domain(domain_text) if domain_text else None
     if domain_text and domain is None:
@@ -124,13 +126,13 @@ def _names(f: Fields, key: str) -> list[str]:
     value = f.meta.get(key)
     if isinstance(value, list):
         value = [v.get("name") if isinstance(v, dict) else v for v in value]
-    return Fields({key: value}, f.path, f.diags, f.where).labels(key)
+    return Fields({key: value}, f.path, f.diags, f.where, f.base).labels(key)
 
 
 def _images(f: Fields, key: str) -> list[ImageRecord]:
     out: list[ImageRecord] = []
     for i, entry in f.mappings(key):
-        im = Fields(entry, f.path, f.diags, f"{f.where}{key}[{i}].")
+        im = Fields(entry, f.path, f.diags, f"{f.where}{key}[{i}].", f.base)
         url = im.url("url", exact=True)
         if url is None:
             if entry.get("url") is None:

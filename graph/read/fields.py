@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from typing import Any, Final
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from ..errors import OptionError
 from ..identity import canonical_url, display_label
 from ..records import Diagnostic, Severity
 
-__all__ = ["MAX_TEXT", "Fields", "value_kind"]
+__all__ = ["MAX_TEXT", "Fields", "check_base_url", "value_kind"]
 
 #: Longest text kept in one field; longer values are cut, with a warning.
 MAX_TEXT: Final = 100_000
@@ -20,16 +22,43 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff\
 _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")  # no UTF-8 output can carry a lone surrogate
 
 
+def check_base_url(url: str | None) -> str | None:
+    """A site's address to resolve site-relative URLs against, ending in ``/`` (None stays None).
+
+    Raises :class:`~graph.errors.OptionError` for anything but an absolute http(s) URL.
+
+    >>> check_base_url("https://Example.org")
+    'https://example.org/'
+    >>> check_base_url("example.org")
+    Traceback (most recent call last):
+    ...
+    graph.errors.OptionError: --base-url 'example.org' is not an absolute http(s) URL; give the site's address, like https://example.org/
+    """
+    if url is None:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise OptionError(
+            f"--base-url {url!r} is not an absolute http(s) URL; give the site's address, like https://example.org/"
+        )
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+
 class Fields:
     """Type-checks the fields of one mapping, collecting diagnostics."""
 
-    __slots__ = ("diags", "meta", "path", "where")
+    __slots__ = ("base", "diags", "meta", "path", "where")
 
-    def __init__(self, meta: dict[Any, Any], path: str, diags: list[Diagnostic], where: str) -> None:
+    def __init__(
+        self, meta: dict[Any, Any], path: str, diags: list[Diagnostic], where: str, base: str | None = None
+    ) -> None:
         self.meta = meta
         self.path = path
         self.diags = diags
         self.where = where
+        #: The site's address: site-relative URLs (``/assets/...``) are resolved against it.
+        self.base = base
 
     def warn(self, key: str, message: str, code: str = "field-type", severity: Severity = "warning") -> None:
         self.diags.append(Diagnostic(self.path, severity, code, message, field=self.where + key))
@@ -126,12 +155,21 @@ class Fields:
         if not isinstance(value, str):
             self.wrong(key, value, "a URL")
             return None
-        iri = canonical_url(value, dewrap=dewrap, exact=exact)
-        if iri is None and value.strip():
-            what = (
-                "a relative URL with nothing to resolve it against" if value.startswith("/") else "not an http(s) URL"
-            )
-            self.warn(key, f"'{self.where}{key}' is {what} ({value[:60]!r}); ignored", "bad-url")
+        text = value.strip()
+        relative = text.startswith("/") and not text.startswith("//")
+        if relative and self.base is not None:
+            text = urljoin(self.base, text)
+        iri = canonical_url(text, dewrap=dewrap, exact=exact)
+        if iri is None and text:
+            if relative and self.base is None:
+                self.warn(
+                    key,
+                    f"'{self.where}{key}' is a relative URL with nothing to resolve it against ({value[:60]!r}); "
+                    "ignored (give the site's address with --base-url to resolve it)",
+                    "bad-url",
+                )
+            else:
+                self.warn(key, f"'{self.where}{key}' is not an http(s) URL ({value[:60]!r}); ignored", "bad-url")
         return iri
 
     def labels(self, key: str) -> list[str]:

@@ -83,14 +83,14 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _Loader.add_constructor(_TIMESTAMP_TAG, _timestamp_as_text)
 
 
-def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> FileResult:
-    """Read and check one news file; never raises for bad content.
+def read_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES, base_url: str | None = None) -> FileResult:
+    """Read and check one news file; never raises for bad content. ``base_url``: see :func:`parse_text`.
 
     >>> read_file("seeds/000_21b13f3181ff2019.txt").article.title[:7]
     'Beijing'
     """
     data = load_bytes(path, max_bytes)
-    return data if isinstance(data, FileResult) else parse_bytes(data, os.fspath(path))
+    return data if isinstance(data, FileResult) else parse_bytes(data, os.fspath(path), base_url)
 
 
 def load_bytes(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTES) -> bytes | FileResult:
@@ -115,14 +115,14 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def parse_bytes(data: bytes, path: str) -> FileResult:
+def parse_bytes(data: bytes, path: str, base_url: str | None = None) -> FileResult:
     """Decode ``data`` (UTF-8, UTF-16/32 with BOM, else Windows-1252) and parse it."""
     key = digest(data)
     diags: list[Diagnostic] = []
     text = _decode(data, path, diags)
     if text is None:
         return FileResult(path, None, diags, key)
-    result = parse_text(text, path)
+    result = parse_text(text, path, base_url)
     result.diagnostics[:0] = diags
     result.digest = key
     return result
@@ -175,8 +175,18 @@ def _fail(path: str, code: str, message: str, line: int | None = None, column: i
     return FileResult(path, None, [Diagnostic(path, "error", code, message, line, column)])
 
 
-def parse_text(text: str, path: str = "<text>") -> FileResult:
-    """Parse one news item from its text (front matter and body)."""
+def parse_text(text: str, path: str = "<text>", base_url: str | None = None) -> FileResult:
+    """Parse one news item from its text (front matter and body).
+
+    ``base_url``: the site's address; site-relative URLs (``/assets/logo.jpg``) are resolved
+    against it (without it they are reported and left out).
+
+    >>> text = "---\\nwebUrl: https://a.com/x\\nimages: [/assets/x.jpg]\\n---\\n"
+    >>> parse_text(text, "a.md", "https://site.example/").article.images[0].url
+    'https://site.example/assets/x.jpg'
+    >>> parse_text(text, "a.md").diagnostics[0].message[-23:]
+    'base-url to resolve it)'
+    """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -241,7 +251,7 @@ def parse_text(text: str, path: str = "<text>") -> FileResult:
         )
     diags: list[Diagnostic] = []
     _duplicate_keys(fm, path, diags)
-    article = article_record(meta, path, diags, stub=False, where="")
+    article = article_record(meta, path, diags, stub=False, where="", base=base_url)
     if article is not None:
         article.body = Fields({"body": body}, path, diags, "").text("body")
     return FileResult(path, article, diags)
