@@ -365,3 +365,33 @@ def test_places_with_coordinates_show_on_the_map(browser: Any, corpus_dir: Path,
         assert radii[top] == max(radii.values())
         only_this_server(opened, ep.url)
         page.close()
+
+
+def test_explorer_pages_are_drawn_two_at_a_time() -> None:
+    import threading
+
+    from graph.sparql import workbench
+
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def slow(params: object) -> str:
+        entered.release()
+        release.wait(10)
+        return "<!DOCTYPE html>"
+
+    wb = Workbench(lambda: ([], []), slow)
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(wb.answer("/view", "topic=x")[0])) for _ in range(2)]
+    for t in threads:
+        t.start()
+    assert entered.acquire(timeout=10) and entered.acquire(timeout=10)  # both drawing
+    original = workbench.VIEW_WAIT
+    workbench.VIEW_WAIT = 0.2
+    try:
+        assert wb.answer("/view", "topic=x")[0] == 503  # a third waits, then is told to try again
+    finally:
+        workbench.VIEW_WAIT = original
+        release.set()
+        for t in threads:
+            t.join(10)
+    assert answers == [200, 200]

@@ -37,7 +37,7 @@ from ..rdf.vocab import CLASSES, PREDICATES
 from .check import PREFIXES
 from .library import library
 
-__all__ = ["CSP", "VIEW_PARAMS", "TermsFinder", "ViewMaker", "Workbench", "page_paths"]
+__all__ = ["CSP", "VIEW_PARAMS", "VIEW_SLOTS", "TermsFinder", "ViewMaker", "Workbench", "page_paths"]
 
 #: Makes an explorer page (HTML) from ``/view``'s parameters; raises :class:`~graph.errors.ViewError`
 #: (400), :class:`~graph.errors.EmptyViewError` (404) or :class:`~graph.errors.OutputError` (409).
@@ -64,6 +64,10 @@ _STATIC: Final = {
     "/workbench/licenses.txt": ("VENDOR-LICENSES.txt", "text/plain; charset=utf-8"),
 }
 _TEXT: Final = "text/plain; charset=utf-8"
+#: Explorer pages drawn at once (each holds a page of megabytes while it is made); others wait, then get 503.
+VIEW_SLOTS: Final = 2
+#: Seconds a ``/view`` request waits for a slot.
+VIEW_WAIT: Final = 60.0
 #: The example the editor opens with.
 FIRST_EXAMPLE: Final = "top-outlets"
 
@@ -94,6 +98,7 @@ class Workbench:
         self._terms: bytes | None = None
         self._terms_lock = threading.Lock()
         self._files: dict[str, bytes] = {}
+        self._view_slots = threading.BoundedSemaphore(VIEW_SLOTS)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` (no query string) is the workbench's to answer."""
@@ -148,6 +153,8 @@ class Workbench:
                 message = f"/view has no parameter {key!r}; it takes {', '.join(VIEW_PARAMS)}\n"
                 return 400, _TEXT, message.encode()
             params[key] = value
+        if not self._view_slots.acquire(timeout=VIEW_WAIT):
+            return 503, _TEXT, f"the endpoint is drawing {VIEW_SLOTS} pages already; try again\n".encode()
         try:
             return 200, "text/html; charset=utf-8", self.views(params).encode()
         except EmptyViewError as exc:
@@ -156,3 +163,5 @@ class Workbench:
             return 400, _TEXT, f"{exc}\n".encode()
         except OutputError as exc:
             return 409, _TEXT, f"{exc}\n".encode()
+        finally:
+            self._view_slots.release()
