@@ -11,7 +11,11 @@ from ..identity import canonical_url, display_label, normalize_domain
 from ..records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 from .fields import Fields
 
-__all__ = ["article_record"]
+__all__ = ["NEWS_TYPES", "article_record"]
+
+#: Values of ``type`` that news items carry (the genre); other types (profile, collection, event, ...)
+#: without a URL are reported as not read, not as articles missing their URL.
+NEWS_TYPES: Final = frozenset({"article", "news", "analysis", "blog", "opinion", "report", "review", "video"})
 
 _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")  # no UTF-8 output can carry a lone surrogate
 
@@ -37,6 +41,20 @@ def article_record(
     cdn = f.url("cdnAmpWebUrl")
     iri = web or original or amp or cdn
     if iri is None:
+        kind = meta.get("type")
+        if not stub and isinstance(kind, str) and kind.strip().lower() not in NEWS_TYPES:
+            fields = ", ".join(sorted(str(k) for k in meta)[:12]) + (", ..." if len(meta) > 12 else "")
+            diags.append(
+                Diagnostic(
+                    path,
+                    "warning",
+                    "unsupported-type",
+                    f"'type: {kind.strip()[:40]}' items are not read into the graph (newsgraph reads news items: "
+                    f"a webUrl and a title); the file is skipped, with its fields {fields}",
+                    field="type",
+                )
+            )
+            return None
         what = f"'{where.rstrip('.')}'" if where else "the file"
         diags.append(
             Diagnostic(
