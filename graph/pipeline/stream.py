@@ -324,13 +324,13 @@ def _merge_all(paths: list[Path], target: Path, work: Path, counts: _Counts) -> 
         round_no += 1
     with target.open("w", encoding="utf-8", newline="\n") as fh:
         _merge_files(paths, fh, counts)
-        # The derived counts, made from the lines just merged, come last (graph.rdf.summary).
-        made = counts.summary.triples()
-        counts.summary = LineSummary()  # its tallies freed before the store is loaded (the peak)
-        for key in sorted(made):
-            text = nt_block(made.pop(key))
+        # The derived counts, made from the lines just merged, come last (graph.rdf.summary), written a
+        # subject at a time as they are made (in subject order), never all held at once.
+        for _, made in counts.summary.iter_triples():
+            text = nt_block(made)
             fh.write(text)
             counts.triples += text.count("\n")
+        counts.summary = LineSummary()  # its tallies freed before the store is loaded (the peak)
 
 
 def _load_store(nt: Path, path: Path, total: int, progress: Progress | None) -> None:

@@ -176,13 +176,13 @@ class Tally:
         self.tag_days: Counter[tuple[str, str]] = Counter()  # (tag, day) → articles
         self.scores: dict[str, list[int]] = {}  # outlet → [articles, quality sum, heat sum]
         self.sections: Counter[tuple[str | None, str | None]] = Counter()
-        self.first_outlet: dict[str, str] = {}  # headline → the outlet of its first article
+        self.first_outlet: dict[bytes, str] = {}  # headline (its digest) → the outlet of its first article
         self.headline_outlets: dict[str, set[str]] = {}  # headlines of more than one outlet
         self.pairs: dict[str, Counter[str]] = defaultdict(Counter)  # topic → outlet → articles (no tuple each)
         self.unrelated: dict[str, str | None] = {}  # article with a file and no link out → its date
         self.published: Counter[str] = Counter()  # outlet → articles
         self.linked: Counter[str] = Counter()  # article → related links to it
-        self.images: dict[str, str | None] = {}  # image → the outlet of its first article
+        self.images: dict[bytes, str | None] = {}  # image (its digest) → the outlet of its first article
         self.image_articles: Counter[str] = Counter()  # images of more than one article → articles
         self.image_outlets: dict[str, set[str]] = {}  # images of more than one article → outlets
         self.domains: dict[str, str] = {}  # outlet (schema:NewsMediaOrganization) → its ng:domain
@@ -208,10 +208,11 @@ class Tally:
         if outlet is not None:
             self.published[outlet] += 1
         for image in facts.images:
-            if image not in self.images:
-                self.images[image] = outlet
+            key = _key(image)
+            if key not in self.images:
+                self.images[key] = outlet
                 continue
-            first = self.images[image]
+            first = self.images[key]
             self.image_articles[image] = self.image_articles.get(image, 1) + 1
             outlets = self.image_outlets.setdefault(image, set())
             if first is not None:
@@ -243,84 +244,134 @@ class Tally:
         if facts.section is not None or facts.genre is not None:
             self.sections[(facts.section, facts.genre)] += 1
         if facts.headline is not None and outlet is not None:
-            first = self.first_outlet.setdefault(facts.headline, outlet)
+            first = self.first_outlet.setdefault(_key(facts.headline), outlet)
             if first != outlet:
                 self.headline_outlets.setdefault(facts.headline, {first}).add(outlet)
 
     def triples(self) -> dict[str, list[Triple]]:
         """Subject → its sorted triples: the activity, the datasets and every observation (none without articles)."""
+        return dict(self.iter_triples())
+
+    def iter_triples(self) -> Iterator[tuple[str, list[Triple]]]:
+        """``(subject, its sorted triples)`` in subject order, made a dataset at a time (a streaming build
+        writes each as it comes: at a million articles the counts are four million triples)."""
         if not self.articles:
-            return {}
-        out: dict[str, list[Triple]] = {
-            ACTIVITY: [
-                (ACTIVITY, RDF_TYPE, PROV + "Activity", IRI),
-                (ACTIVITY, RDFS_LABEL, "summary counts", XSD_STRING),
-                (ACTIVITY, RDFS + "comment", "Counts made by every build for the library's questions.", XSD_STRING),
-                (ACTIVITY, NG + "method", "graph.rdf.summary", XSD_STRING),
-                (ACTIVITY, NG + "parameters", f'{{"outlet_topic_pairs": {OUTLET_TOPIC_PAIRS}}}', RDF_NS + "JSON"),
-            ]
+            return
+        yield (
+            ACTIVITY,
+            sorted(
+                [
+                    (ACTIVITY, RDF_TYPE, PROV + "Activity", IRI),
+                    (ACTIVITY, RDFS_LABEL, "summary counts", XSD_STRING),
+                    (ACTIVITY, RDFS + "comment", "Counts made by every build for the library's questions.", XSD_STRING),
+                    (ACTIVITY, NG + "method", "graph.rdf.summary", XSD_STRING),
+                    (ACTIVITY, NG + "parameters", f'{{"outlet_topic_pairs": {OUTLET_TOPIC_PAIRS}}}', RDF_NS + "JSON"),
+                ]
+            ),
+        )
+        makers: dict[str, Callable[[Callable[..., None]], None]] = {
+            "days": self._days,
+            "weeks": self._weeks,
+            "topic-months": self._topic_months,
+            "topics": self._topics,
+            "tags": self._tags,
+            "tag-days": self._tag_days,
+            "outlet-scores": self._outlet_scores,
+            "sections": self._sections,
+            "syndicated-headlines": self._syndicated,
+            "unrelated": self._unrelated,
+            "outlets": self._outlets,
+            "most-linked": self._most_linked,
+            "shared-images": self._shared_images,
+            "shared-domains": self._shared_domains,
+            "outlet-topics": self._outlet_topics,
         }
-        for name, comment in DATASETS.items():
+        assert makers.keys() == DATASETS.keys()
+        predicates: dict[str, str] = {}  # one string per predicate, not one per triple
+        # Sorted dataset names and sorted keys give subjects in sorted order: no name is another's
+        # prefix followed by a character before "/".
+        for name in sorted(DATASETS):
             ds = PREFIX + name
-            out[ds] = [
-                (ds, RDF_TYPE, QB + "DataSet", IRI),
-                (ds, RDF_TYPE, PROV + "Entity", IRI),
-                (ds, RDFS_LABEL, name, XSD_STRING),
-                (ds, RDFS + "comment", comment, XSD_STRING),
-                (ds, PROV + "wasGeneratedBy", ACTIVITY, IRI),
-            ]
+            yield (
+                ds,
+                sorted(
+                    [
+                        (ds, RDF_TYPE, QB + "DataSet", IRI),
+                        (ds, RDF_TYPE, PROV + "Entity", IRI),
+                        (ds, RDFS_LABEL, name, XSD_STRING),
+                        (ds, RDFS + "comment", DATASETS[name], XSD_STRING),
+                        (ds, PROV + "wasGeneratedBy", ACTIVITY, IRI),
+                    ]
+                ),
+            )
+            rows: dict[str, list[tuple[str, str, str]]] = {}
 
-        def observe(dataset: str, key: str, *pairs: tuple[str, str, str]) -> None:
-            obs = f"{PREFIX}{dataset}/{key}"
-            # (no rdf:type: qb:dataSet has the domain qb:Observation, and a million articles' ranks stay lean)
-            out[obs] = [(obs, QB + "dataSet", PREFIX + dataset, IRI)]
-            out[obs] += [(obs, NG + p, o, dt) for p, o, dt in pairs]
+            def observe(
+                key: str, *pairs: tuple[str, str, str], rows: dict[str, list[tuple[str, str, str]]] = rows
+            ) -> None:
+                rows.setdefault(key, []).extend(pairs)
 
-        weeks: dict[str, list[int]] = {}
-        week_outlets: dict[str, set[str]] = defaultdict(set)
+            makers[name](observe)
+            prefix = f"{PREFIX}{name}/"
+            for key in sorted(rows):
+                obs = prefix + key
+                # (no rdf:type: qb:dataSet has the domain qb:Observation, and a million articles' ranks stay lean)
+                made = [(obs, QB + "dataSet", ds, IRI)]
+                made += [(obs, predicates.setdefault(p, NG + p), o, dt) for p, o, dt in rows.pop(key)]
+                yield obs, sorted(set(made))
+
+    def _days(self, observe: Callable[..., None]) -> None:
         for day, n in self.days.items():
-            outlets = self.day_outlets.get(day, set())
             if _DAY.match(day):
+                outlets = self.day_outlets.get(day, set())
                 observe(
-                    "days",
                     day,
                     ("day", day, _XSD_DATE),
                     ("articleCount", str(n), XSD_INTEGER),
                     ("publisherCount", str(len(outlets)), XSD_INTEGER),
                 )
-                try:
-                    when = date.fromisoformat(day)
-                except ValueError:
-                    continue
-                week = (when - timedelta(days=when.weekday())).isoformat()
-                weeks.setdefault(week, [0])[0] += n
-                week_outlets[week] |= outlets
-        for week, (n,) in weeks.items():
+
+    def _weeks(self, observe: Callable[..., None]) -> None:
+        weeks: dict[str, int] = {}
+        week_outlets: dict[str, set[str]] = defaultdict(set)
+        for day, n in self.days.items():
+            if not _DAY.match(day):
+                continue
+            try:
+                when = date.fromisoformat(day)
+            except ValueError:
+                continue
+            week = (when - timedelta(days=when.weekday())).isoformat()
+            weeks[week] = weeks.get(week, 0) + n
+            week_outlets[week] |= self.day_outlets.get(day, set())
+        for week, n in weeks.items():
             observe(
-                "weeks",
                 week,
                 ("week", week, _XSD_DATE),
                 ("articleCount", str(n), XSD_INTEGER),
                 ("publisherCount", str(len(week_outlets[week])), XSD_INTEGER),
             )
+
+    def _topic_months(self, observe: Callable[..., None]) -> None:
         for (month, topic), n in self.topic_months.items():
             if re.fullmatch(r"\d{4}-\d\d", month):
                 observe(
-                    "topic-months",
                     f"{month}-{_digest(topic)}",
                     ("month", month, _XSD_YEAR_MONTH),
                     ("topic", topic, IRI),
                     ("articleCount", str(n), XSD_INTEGER),
                 )
+
+    def _topics(self, observe: Callable[..., None]) -> None:
         for topic, n in self.topics.items():
             observe(
-                "topics",
                 _digest(topic),
                 ("topic", topic, IRI),
                 ("articleCount", str(n), XSD_INTEGER),
                 ("publisherCount", str(len(self.topic_outlets.get(topic, ()))), XSD_INTEGER),
             )
-        self._tag_listing(observe)
+
+    def _outlet_scores(self, observe: Callable[..., None]) -> None:
         by_name: dict[str, list[int]] = {}
         for outlet, scores in self.scores.items():
             for name in self.names.get(outlet, ()):
@@ -329,61 +380,70 @@ class Tally:
                     summed[i] += scores[i]
         for name, (n, quality, heat) in by_name.items():
             observe(
-                "outlet-scores",
                 _digest(name),
                 ("outletName", name, XSD_STRING),
                 ("ratedCount", str(n), XSD_INTEGER),
                 ("qualitySum", str(quality), XSD_INTEGER),
                 ("heatSum", str(heat), XSD_INTEGER),
             )
+
+    def _sections(self, observe: Callable[..., None]) -> None:
         for (section, genre), n in self.sections.items():
             dims = [("section", section, XSD_STRING)] if section is not None else []
             dims += [("genre", genre, XSD_STRING)] if genre is not None else []
-            observe("sections", _digest(f"{section!r} {genre!r}"), *dims, ("articleCount", str(n), XSD_INTEGER))
+            observe(_digest(f"{section!r} {genre!r}"), *dims, ("articleCount", str(n), XSD_INTEGER))
+
+    def _syndicated(self, observe: Callable[..., None]) -> None:
         for headline, outlets in self.headline_outlets.items():
             named = sorted(o for o in outlets if self.names.get(o))
             if len(named) > 1:
                 observe(
-                    "syndicated-headlines",
                     _digest(headline),
                     ("headline", headline, XSD_STRING),
                     ("syndicationCount", str(len(named)), XSD_INTEGER),
                     *(("outlet", outlet, IRI) for outlet in named),
                 )
+
+    def _outlets(self, observe: Callable[..., None]) -> None:
         for outlet, n in self.published.items():
-            observe("outlets", _digest(outlet), ("outlet", outlet, IRI), ("publishedCount", str(n), XSD_INTEGER))
+            observe(_digest(outlet), ("outlet", outlet, IRI), ("publishedCount", str(n), XSD_INTEGER))
+
+    def _most_linked(self, observe: Callable[..., None]) -> None:
         for article, n in _leaders(self.linked, MOST_LINKED):
-            observe("most-linked", _digest(article), ("article", article, IRI), ("linkCount", str(n), XSD_INTEGER))
+            observe(_digest(article), ("article", article, IRI), ("linkCount", str(n), XSD_INTEGER))
+
+    def _shared_images(self, observe: Callable[..., None]) -> None:
         for image, outlets in self.image_outlets.items():
             observe(
-                "shared-images",
                 _digest(image),
                 ("image", image, IRI),
                 ("articleCount", str(self.image_articles[image]), XSD_INTEGER),
                 ("publisherCount", str(len(outlets)), XSD_INTEGER),
             )
+
+    def _shared_domains(self, observe: Callable[..., None]) -> None:
         by_domain: dict[str, list[str]] = defaultdict(list)
         for outlet, domain in self.domains.items():
             by_domain[domain].append(outlet)
         for domain, sharing in by_domain.items():
             if len(sharing) > 1:
-                observe("shared-domains", _digest(domain), *(("outlet", o, IRI) for o in sorted(sharing)))
+                observe(_digest(domain), *(("outlet", o, IRI) for o in sorted(sharing)))
+
+    def _unrelated(self, observe: Callable[..., None]) -> None:
         for rank, article in enumerate(self._unrelated_in_order(), start=1):
-            observe("unrelated", _digest(article), ("article", article, IRI), ("rank", str(rank), XSD_INTEGER))
+            observe(_digest(article), ("article", article, IRI), ("rank", str(rank), XSD_INTEGER))
+
+    def _outlet_topics(self, observe: Callable[..., None]) -> None:
         for outlet, topic, n in self._leading_pairs():
             observe(
-                "outlet-topics",
                 _digest(f"{outlet} {topic}"),
                 ("outlet", outlet, IRI),
                 ("topic", topic, IRI),
                 ("articleCount", str(n), XSD_INTEGER),
             )
-        return {s: sorted(set(ts)) for s, ts in out.items()}
 
-    def _tag_listing(self, observe: Callable[..., None]) -> None:
-        """``tags`` and ``tag-days``: the rows of the articles-by-tag listing (an article and a tag's
-        label), per label in label order with the rows before it, and per label and day with the rows
-        of that day or later."""
+    def _tag_rows(self) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+        """The rows of the articles-by-tag listing (an article and a tag's label): per label, and per label and day."""
         rows: Counter[str] = Counter()
         days: Counter[tuple[str, str]] = Counter()
         for tag, n in self.tags.items():
@@ -392,22 +452,29 @@ class Tally:
         for (tag, day), n in self.tag_days.items():
             for label in self.labels.get(tag, ()):
                 days[(label, day)] += n
+        return rows, days
+
+    def _tags(self, observe: Callable[..., None]) -> None:
+        """``tags``: per label in label order, its rows and the rows of the labels before it."""
+        rows, _ = self._tag_rows()
         before = 0
         for label in sorted(rows):  # code point order, as SPARQL's ORDER BY and < on strings
             observe(
-                "tags",
                 _digest(label),
                 ("tagLabel", label, XSD_STRING),
                 ("articleCount", str(rows[label]), XSD_INTEGER),
                 ("rowsBefore", str(before), XSD_INTEGER),
             )
             before += rows[label]
+
+    def _tag_days(self, observe: Callable[..., None]) -> None:
+        """``tag-days``: per label and day, the rows of that day or later."""
+        _, days = self._tag_rows()
         since: Counter[str] = Counter()
         for label, day in sorted(days, reverse=True):
             since[label] += days[(label, day)]
             if _DAY.match(day):
                 observe(
-                    "tag-days",
                     _digest(f"{label} {day}"),
                     ("tagLabel", label, XSD_STRING),
                     ("day", day, _XSD_DATE),
@@ -480,6 +547,12 @@ def _instant(lexical: str) -> float | None:
     if moment.tzinfo is None:  # a date-time without zone: the build writes none, read as UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _key(text: str) -> bytes:
+    """A 16-byte stand-in for a text seen once (a headline, an image URL): a million of them are kept
+    until the second sighting, which brings the text again."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def _digest(text: str) -> str:
@@ -682,6 +755,10 @@ class LineSummary:
 
     def triples(self) -> dict[str, list[Triple]]:
         """The summary of the lines read (subject → sorted triples)."""
+        return dict(self.iter_triples())
+
+    def iter_triples(self) -> Iterator[tuple[str, list[Triple]]]:
+        """The summary of the lines read: ``(subject, sorted triples)`` in subject order (see :class:`Tally`)."""
         self._flush()
         self._subject = None
         tally = self.tally
@@ -689,7 +766,8 @@ class LineSummary:
             tally.names[outlet] = self._names.get(outlet, [])
         for topic in tally.topics.keys() | tally.tags.keys():
             tally.labels[topic] = self._labels.get(topic, [])
-        return tally.triples()
+        self._names, self._labels = {}, {}
+        return tally.iter_triples()
 
 
 def summary_of_lines(lines: Iterable[str]) -> dict[str, list[Triple]]:
