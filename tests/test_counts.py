@@ -112,13 +112,28 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return synth_corpus(120, tmp_path_factory.mktemp("synth"))
 
 
-def test_stream_build_makes_the_counts_of_the_full_build(tmp_path: Path, synth: Path) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["counting-process", "in-process"])
+def test_stream_build_makes_the_counts_of_the_full_build(
+    tmp_path: Path, synth: Path, fork: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.pipeline import stream as streaming
+
+    if fork:
+        assert streaming.can_fork()  # so the counts are tallied in their own process, fed by a pipe
+    else:
+        monkeypatch.setattr(streaming, "can_fork", lambda: False)
     sources = [synth, Path("seeds")]
     graph.write_outputs(graph.build(sources), tmp_path / "full", names=["graph.nt"])
-    stream_build(sources, tmp_path / "stream", partition_size=2)
+    report = stream_build(sources, tmp_path / "stream", partition_size=2)
     full = _counts_of(tmp_path / "full" / "graph.nt")
     assert any(PREFIX + "unrelated/" in line for line in full)
     assert full == _counts_of(tmp_path / "stream" / "graph.nt")
+    lines = (tmp_path / "stream" / "graph.nt").read_text(encoding="utf-8").splitlines()
+    assert report.triples == len(lines) == len(ox.Store(str(tmp_path / "stream" / "store")))
+    first = next(i for i, line in enumerate(lines) if is_summary(line[1 : line.index(">")]))
+    assert all(is_summary(line[1 : line.index(">")]) for line in lines[first:])  # the counts come last,
+    subjects = [line[1 : line.index(">")] for line in lines[first:]]
+    assert subjects == sorted(subjects)  # in subject order
 
 
 def test_a_store_from_elsewhere_gets_the_counts_of_a_build(tmp_path: Path, synth: Path) -> None:
@@ -156,3 +171,25 @@ def test_counts_follow_a_rebuild(tmp_path: Path, synth: Path) -> None:
     assert _counts_of(out / "graph.nt") == _counts_of(fresh / "graph.nt")
     for name in NAMES:
         assert _rows(open_store(out), resolve_query(name)) == _rows(open_store(fresh), resolve_query(name)), name
+
+
+def _fails(read_end: int, write_end: int, out: str) -> None:
+    import os
+
+    os.close(write_end)
+    raise RuntimeError("the counting process broke")
+
+
+def test_a_counting_process_that_fails_fails_the_build_and_keeps_out(
+    tmp_path: Path, synth: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.errors import OutputError
+    from graph.pipeline import stream as streaming
+
+    out = tmp_path / "out"
+    stream_build([Path("seeds")], out)
+    before = (out / "graph.nt").read_bytes()
+    monkeypatch.setattr(streaming, "_tally_lines", _fails)
+    with pytest.raises(OutputError, match="derived counts could not be made"):
+        stream_build([synth], out, partition_size=50)
+    assert (out / "graph.nt").read_bytes() == before  # the last build stays whole

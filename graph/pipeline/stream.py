@@ -63,6 +63,7 @@ killed build's are removed by the next build into OUT).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import json
@@ -272,12 +273,23 @@ class _Counts:
         self.nodes: Counter[str] = Counter()
         self.edges: Counter[str] = Counter()
         self.triples = 0
-        self.summary = LineSummary()
+        #: Where the lines also go to be tallied for the derived counts: a pipe to the counting process
+        #: (:class:`_Tallier`), or, where this process cannot fork, a tally here.
+        self.sink: IO[str] | None = None
+        self.summary: LineSummary | None = None
 
     def add(self, line: str) -> None:
         self.triples += 1
         s, p, rest = line.split(" ", 2)
-        self.summary.add(s, p, rest)
+        if self.sink is not None:
+            try:
+                self.sink.write(line)
+            except BrokenPipeError:  # the counting process ended early: _Tallier.finish says why
+                sink, self.sink = self.sink, None
+                with contextlib.suppress(OSError):
+                    sink.close()
+        elif self.summary is not None:
+            self.summary.add(s, p, rest)
         if p == _TYPE:
             kind = self.kind_of_object.get(rest)
             if kind is not None:
@@ -322,15 +334,88 @@ def _merge_all(paths: list[Path], target: Path, work: Path, counts: _Counts) -> 
             merged.append(dest)
         paths = merged
         round_no += 1
-    with target.open("w", encoding="utf-8", newline="\n") as fh:
+    with target.open("w", encoding="utf-8", newline="\n") as fh, _Tallier(work / "counts.nt", counts) as tallier:
         _merge_files(paths, fh, counts)
-        # The derived counts, made from the lines just merged, come last (graph.rdf.summary), written a
-        # subject at a time as they are made (in subject order), never all held at once.
-        for _, made in counts.summary.iter_triples():
-            text = nt_block(made)
-            fh.write(text)
-            counts.triples += text.count("\n")
-        counts.summary = LineSummary()  # its tallies freed before the store is loaded (the peak)
+        # The derived counts, made from the lines just merged, come last (graph.rdf.summary).
+        made = tallier.finish()
+        with made.open(encoding="utf-8", newline="\n") as lines:
+            for text in lines:
+                fh.write(text)
+                counts.triples += 1
+
+
+class _Tallier:
+    """Makes the derived counts of the merged lines into ``out`` (N-Triples, in subject order).
+
+    Where this process can fork, a child process tallies them, fed the lines through a pipe as the
+    merge writes them: it runs beside the merge (two cores), and the memory of its tallies (about a
+    gigabyte at a million articles) goes back to the system when it ends, before the store is
+    loaded, instead of staying in this process's heap. Elsewhere they are tallied here.
+    """
+
+    def __init__(self, out: Path, counts: _Counts) -> None:
+        self.out, self.counts = out, counts
+        self.child: multiprocessing.process.BaseProcess | None = None
+
+    def __enter__(self) -> _Tallier:
+        if can_fork():
+            read_end, write_end = os.pipe()
+            self.child = multiprocessing.get_context("fork").Process(
+                target=_tally_lines, args=(read_end, write_end, str(self.out)), name="newsgraph-counts", daemon=True
+            )
+            self.child.start()
+            os.close(read_end)
+            self.counts.sink = open(write_end, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
+        else:
+            self.counts.summary = LineSummary()
+        return self
+
+    def finish(self) -> Path:
+        """Wait for the counts and return the file that holds them."""
+        if self.counts.sink is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self.counts.sink.close()
+            self.counts.sink = None
+        if self.child is not None:
+            self.child.join()
+            if self.child.exitcode != 0:
+                raise OutputError(
+                    f"the derived counts could not be made (their process ended with {self.child.exitcode}); "
+                    "see the error above",
+                    path=str(self.out),
+                )
+        else:
+            assert self.counts.summary is not None
+            _write_counts(self.counts.summary, self.out)
+            self.counts.summary = None  # its tallies freed before the store is loaded
+        return self.out
+
+    def __exit__(self, *exc: object) -> None:
+        if self.counts.sink is not None:
+            with contextlib.suppress(OSError):
+                self.counts.sink.close()
+            self.counts.sink = None
+        if self.child is not None and self.child.is_alive():
+            self.child.terminate()
+            self.child.join(10)
+
+
+def _write_counts(summary: LineSummary, out: Path) -> None:
+    """Write the counts of ``summary`` to ``out``, a subject at a time as they are made."""
+    with out.open("w", encoding="utf-8", newline="\n") as fh:
+        for _, made in summary.iter_triples():
+            fh.write(nt_block(made))
+
+
+def _tally_lines(read_end: int, write_end: int, out: str) -> None:
+    """In the counting process: tally the lines read from the pipe, then write the counts to ``out``."""
+    os.close(write_end)  # (inherited: the pipe ends only when every write end is closed)
+    summary = LineSummary()
+    with open(read_end, encoding="utf-8", newline="\n", buffering=1 << 20) as fh:
+        for line in fh:
+            s, p, rest = line.split(" ", 2)
+            summary.add(s, p, rest)
+    _write_counts(summary, Path(out))
 
 
 def _load_store(nt: Path, path: Path, total: int, progress: Progress | None) -> None:
