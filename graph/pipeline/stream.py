@@ -34,8 +34,9 @@ How it works, in two passes over partitions of ``partition_size`` files:
 
 Then the partition files are merged (k-way, duplicates dropped) into one
 sorted ``graph.nt``, followed by the derived counts of :mod:`graph.rdf.summary`
-made from the merged lines as they are written, which is bulk-loaded into ``store/`` in chunks (one
-call on the whole file would let Oxigraph's loader grow to gigabytes).
+made from the merged lines as they are written (tallied in a child process the merge feeds
+through a pipe, so their memory is given back before the store is loaded), which is bulk-loaded
+into ``store/`` in chunks (one call on the whole file would let Oxigraph's loader grow to gigabytes).
 Node and edge counts for ``report.json`` are taken from that stream.
 
 The result is the normal build's ``graph.nt`` as a set of lines (line order
@@ -47,8 +48,8 @@ are the same; a partition's ``self-related`` notes follow its files'
 diagnostics instead of coming last.
 
 Memory: per worker one partition of records and its graph; the index (a
-few hundred bytes per distinct article, alias and image IRI); the store
-loader's chunk. Disk: the spill (about the corpus size) and the partition
+few hundred bytes per distinct article, alias and image IRI); while the
+merge runs, the counting process's tallies; the store loader's chunk. Disk: the spill (about the corpus size) and the partition
 files, under OUT, while it runs (in the build's staging folder, :mod:`graph.staging`: a
 killed build's are removed by the next build into OUT).
 
