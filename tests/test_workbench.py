@@ -395,3 +395,21 @@ def test_explorer_pages_are_drawn_two_at_a_time() -> None:
         for t in threads:
             t.join(10)
     assert answers == [200, 200]
+
+
+def test_terms_that_outlive_the_timeout_restart_the_engine_and_fall_back(seeds_out: Path) -> None:
+    import socket
+
+    silent = socket.socket()  # accepts, never answers: an engine still computing
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        with Endpoint(seeds_out, port=free_port(), timeout=1) as ep:
+            assert ep._front is not None
+            ep._front.backend = silent.getsockname()
+            terms = json.loads(ep.workbench.terms())
+            assert terms["source"] == "vocabulary (the engine did not answer within 1 s)"
+            assert ep.restarts == 1  # a fresh engine in place of the busy one
+            assert len(ask(ep, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")) == 1
+    finally:
+        silent.close()

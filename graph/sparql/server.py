@@ -248,7 +248,8 @@ class Endpoint:
             raise QueryError("the endpoint is not running")
         if not front.slots.acquire(timeout=self.timeout):
             raise QueryError("the endpoint is busy")
-        conn = http.client.HTTPConnection(*front.backend, timeout=self.timeout + 2)
+        backend = front.backend
+        conn = http.client.HTTPConnection(*backend, timeout=self.timeout + 2)
         try:
             conn.request(
                 "POST",
@@ -261,6 +262,9 @@ class Endpoint:
             if response.status != 200:
                 raise QueryError(f"the engine answered {response.status}: {data[:200].decode(errors='replace')}")
             rows = json.loads(data)["results"]["bindings"]
+        except TimeoutError as exc:  # still computing: the engine does not stop DISTINCT by itself
+            self._overrun(backend)
+            raise QueryError(f"the engine did not answer within {self.timeout:g} s") from exc
         except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
             raise QueryError(f"the engine did not answer: {exc}") from exc
         finally:
