@@ -49,8 +49,9 @@ diagnostics instead of coming last.
 
 Memory: per worker one partition of records and its graph; the index (a
 few hundred bytes per distinct article, alias and image IRI); while the
-merge runs, the counting process's tallies; the store loader's chunk. Disk: the spill (about the corpus size) and the partition
-files, under OUT, while it runs (in the build's staging folder, :mod:`graph.staging`: a
+merge runs, the counting process's tallies; the store loader's chunk.
+Disk: the spill (about the corpus size) and the partition files, under
+OUT, while it runs (in the build's staging folder, :mod:`graph.staging`: a
 killed build's are removed by the next build into OUT).
 
 >>> import tempfile
