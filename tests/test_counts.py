@@ -9,6 +9,8 @@ articles, slow at a million items): the reference.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +121,15 @@ def test_stream_build_makes_the_counts_of_the_full_build(
     from graph.pipeline import stream as streaming
 
     if fork:
-        assert streaming.can_fork()  # so the counts are tallied in their own process, fed by a pipe
+        # A build in a fresh process can fork (importing newsgraph starts no thread), so the counts are
+        # tallied in their own process, fed by a pipe. Here, threads other tests left idle (servers,
+        # the browser's) make can_fork() refuse; they hold no lock the counting child needs.
+        fresh = subprocess.run(
+            [sys.executable, "-c", "import graph.pipeline.stream as s; print(s.can_fork())"],
+            capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        assert fresh.stdout.strip() == "True"
+        monkeypatch.setattr(streaming, "can_fork", lambda: True)
     else:
         monkeypatch.setattr(streaming, "can_fork", lambda: False)
     sources = [synth, Path("seeds")]
@@ -190,6 +200,7 @@ def test_a_counting_process_that_fails_fails_the_build_and_keeps_out(
     stream_build([Path("seeds")], out)
     before = (out / "graph.nt").read_bytes()
     monkeypatch.setattr(streaming, "_tally_lines", _fails)
+    monkeypatch.setattr(streaming, "can_fork", lambda: True)  # (see above: idle threads of other tests)
     with pytest.raises(OutputError, match="derived counts could not be made"):
         stream_build([synth], out, partition_size=50)
     assert (out / "graph.nt").read_bytes() == before  # the last build stays whole
