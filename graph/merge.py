@@ -21,16 +21,18 @@ other URLs they are known by (AMP variants, the original URL) become
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import Any, Final
+from urllib.parse import unquote, urlsplit
 
 import networkx as nx
 
-from .identity import id_iri, normalize_label
+from .identity import ID, id_iri, normalize_domain, normalize_label
 from .places import Place, place_of_tag
 from .records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 
 __all__ = [
+    "ITEM",
     "MANY",
     "SCALARS",
     "claim",
@@ -39,12 +41,15 @@ __all__ = [
     "label_iri",
     "link_targets",
     "merge",
+    "missing_part",
+    "person_website",
     "place_iri",
     "provider_iri",
     "rank_records",
     "remerge",
     "self_related",
     "tag_places",
+    "unresolved",
     "website_iri",
 ]
 
@@ -61,7 +66,12 @@ SCALARS: Final = (
     ("published", "published"),
     ("featured_content", "featured_content"),
     ("body", "body"),
+    ("end_at", "end_at"),
+    ("location", "location"),
 )
+
+#: Where the IRIs of a site's items are minted (:func:`graph.read.items.item_iri`).
+ITEM: Final = ID + "item/"
 
 
 def rank_records(articles: Iterable[ArticleRecord]) -> list[ArticleRecord]:
@@ -160,17 +170,33 @@ def self_related(source: str, node: str) -> Diagnostic:
     )
 
 
-def merge(articles: Iterable[ArticleRecord], diagnostics: list[Diagnostic] | None = None) -> nx.MultiDiGraph:
+def merge(
+    articles: Iterable[ArticleRecord],
+    diagnostics: list[Diagnostic] | None = None,
+    *,
+    full: Container[str] | None = None,
+) -> nx.MultiDiGraph:
     """Return the merged graph of ``articles`` (main records, in path order).
 
     Self-references (an article listed as related to itself) are reported in
-    ``diagnostics`` when given, and not drawn.
+    ``diagnostics`` when given, and not drawn; so are a collection's parts
+    that name no item (:func:`missing_part`). ``full``: the nodes some main
+    record makes (default: those of ``articles``; a streaming build's
+    partition gives those of the whole corpus).
     """
     ranked = rank_records(articles)
     node_of = identities([(rec.iri, rec.same_as) for rec in ranked])
+    if full is None:
+        full = {node_of[rec.iri] for rec in ranked if not rec.stub}
     g = nx.MultiDiGraph()
-    _fold(g, ranked, ranked, node_of, diagnostics)
+    _fold(g, ranked, ranked, node_of, full, diagnostics)
     return g
+
+
+def unresolved(rec: ArticleRecord, node: str, full: Container[str]) -> bool:
+    """True for a stub naming a site item by its site id (a collection's part) that no file is: it is
+    not drawn. (Decided on the IRI alone, so the rebuild's report and the streaming build agree.)"""
+    return rec.stub and rec.iri.startswith(ITEM) and node not in full
 
 
 def _fold(
@@ -178,21 +204,47 @@ def _fold(
     articles: Sequence[ArticleRecord],
     links: Sequence[ArticleRecord],
     node_of: Mapping[str, str],
+    full: Container[str],
     diagnostics: list[Diagnostic] | None = None,
 ) -> None:
-    """Add to ``g`` the articles of ``articles``, the links of ``links`` and the related links of ``articles``."""
+    """Add to ``g`` the articles of ``articles``, the links of ``links`` and the related links of ``articles``.
+
+    ``full``: the nodes that some main record (not a stub) makes, in the whole build.
+    """
     for rec in articles:
-        _add_article(g, node_of[rec.iri], rec)
+        node = node_of[rec.iri]
+        if not unresolved(rec, node, full):
+            _add_article(g, node, rec)
     for rec in links:
         _add_links(g, node_of[rec.iri], rec)
     for rec in articles:
         src = node_of[rec.iri]
         for rel in rec.related:
             dst = node_of[rel.iri]
-            if src != dst:
-                _edge(g, src, dst, "related")
+            if unresolved(rel, dst, full):
+                if diagnostics is not None:
+                    diagnostics.append(missing_part(rel.source, rel.iri))
+            elif src != dst:
+                _edge(g, src, dst, rel.relation)
             elif diagnostics is not None:
                 diagnostics.append(self_related(rel.source, src))
+
+
+def missing_part(source: str, iri: str) -> Diagnostic:
+    """The warning for a collection's part that names no item of the site (the part is left out).
+
+    >>> missing_part("_learning/c.md", ITEM + "videos/intro").message[:52]
+    "the collection lists 'videos/intro', which names no "
+    """
+    sid = unquote(iri[len(ITEM) :])
+    return Diagnostic(
+        source,
+        "warning",
+        "missing-part",
+        f"the collection lists '{sid}', which names no item of the site (no file {sid}.md in a collection "
+        "folder such as _learning/, or several); the entry is left out",
+        field="items",
+    )
 
 
 def link_targets(rec: ArticleRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -206,6 +258,15 @@ def link_targets(rec: ArticleRecord) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """
     named: list[str] = []
     images: list[str] = []
+    site = person_website(rec)
+    if site is not None:
+        named.append(website_iri(site))
+    a = rec.affiliation
+    if a is not None:
+        named.append(label_iri("organization", a.name or a.domain or ""))
+        if a.domain:
+            named.append(website_iri(a.domain))
+        images.extend(image.url for image in a.images)
     p = rec.provider
     if p is not None:
         named.append(provider_iri(p))
@@ -228,6 +289,7 @@ def remerge(
     articles: Sequence[ArticleRecord],
     links: Sequence[ArticleRecord],
     node_of: Mapping[str, str],
+    full: Container[str],
 ) -> None:
     """Make ``nodes`` of ``g`` (attributes and out-edges) what :func:`merge` would make them now.
 
@@ -235,12 +297,13 @@ def remerge(
     ``links`` those records plus the records linking to the other nodes
     (all of them for outlets and images, at least the best-ranked for the
     rest), both in rank order; ``node_of`` maps record IRIs to node IRIs as
-    :func:`identities` gives them. A node no record makes any more is
+    :func:`identities` gives them; ``full`` the nodes that a main record
+    makes (of the whole build). A node no record makes any more is
     removed. Edges into ``nodes`` from other nodes are kept: they are made by
     the records of those nodes, which did not change.
     """
     scratch = nx.MultiDiGraph()
-    _fold(scratch, articles, links, node_of)
+    _fold(scratch, articles, links, node_of, full)
     made = [n for n in nodes if n in scratch]
     for node in nodes:
         if node in g:
@@ -262,9 +325,11 @@ def remerge(
 def _add_article(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
     data: dict[str, Any] | None = g.nodes.get(node)
     if data is None:
-        g.add_node(
-            node, kind="article", label=rec.title or node, url=rec.url or node, same_as=[], sources=[], stub=rec.stub
-        )
+        url = rec.url or (node if rec.kind == "article" else None)  # an item without a URL has none
+        if url is not None:
+            g.add_node(node, kind=rec.kind, label=rec.title or node, url=url, same_as=[], sources=[], stub=rec.stub)
+        else:
+            g.add_node(node, kind=rec.kind, label=rec.title or node, same_as=[], sources=[], stub=rec.stub)
         data = g.nodes[node]
         for attr, key in SCALARS:
             value = getattr(rec, attr)
@@ -292,20 +357,36 @@ def _add_article(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
         data["sources"].append(rec.source)
 
 
+#: kind → (its provider's relation, its topics', its tags'): items other than articles keep off the
+#: article-only properties (the library's queries count those without a type test).
+_LINKS: Final = {
+    "article": ("published_by", "about", "tagged"),
+    "person": ("published_by", "knows_about", "knows_about"),
+    "collection": ("provided_by", "subject", "subject"),
+    "event": ("organizer", "subject", "subject"),
+}
+
+
 def _add_links(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
+    by, about, tagged = _LINKS.get(rec.kind, _LINKS["article"])
     if rec.provider is not None:
         provider = _add_provider(g, rec.provider)
-        # One publisher per article: the best-ranked record that names one.
-        if not any(d == "published_by" for _, _, d in g.out_edges(node, data="relation")):
-            _edge(g, node, provider, "published_by")
+        # One publisher (a collection's provider, an event's organizer) per node: the best-ranked record's.
+        if not any(d == by for _, _, d in g.out_edges(node, data="relation")):
+            _edge(g, node, provider, by)
         for author in rec.provider.authors:
             person = _add_named(g, "person", author)
             _edge(g, node, person, "author")
+    if rec.affiliation is not None:
+        _edge(g, node, _add_organization(g, rec.affiliation), "affiliation")
+    site = person_website(rec)
+    if site is not None:
+        _edge(g, node, _add_website(g, site), "website")
     for topic in rec.topics:
-        _edge(g, node, _add_concept(g, "topic", topic), "about")
+        _edge(g, node, _add_concept(g, "topic", topic), about)
     for tag in rec.tags:
-        _edge(g, node, _add_concept(g, "tag", tag), "tagged")
-        place = place_of_tag(tag)
+        _edge(g, node, _add_concept(g, "tag", tag), tagged)
+        place = place_of_tag(tag) if tagged == "tagged" else None
         if place is not None:
             _edge(g, node, _add_place(g, place), "content_location")
     for image in rec.images:
@@ -350,15 +431,43 @@ def _add_provider(g: nx.MultiDiGraph, p: ProviderRecord) -> str:
             g.nodes[node]["domain"] = p.domain
             g.nodes[node]["url"] = f"https://{p.domain}/"  # the outlet's home page
     if p.domain:
-        site = website_iri(p.domain)
-        if site not in g:
-            g.add_node(site, kind="website", label=p.domain, domain=p.domain, url=f"https://{p.domain}/")
-        _edge(g, node, site, "website")
+        _edge(g, node, _add_website(g, p.domain), "website")
     for image in p.images:
         _edge(g, node, _add_image(g, image), "logo")
     for publisher in p.publishers:
         _edge(g, node, _add_named(g, "organization", publisher), "parent_organization")
     return node
+
+
+def _add_website(g: nx.MultiDiGraph, domain: str) -> str:
+    site = website_iri(domain)
+    if site not in g:
+        g.add_node(site, kind="website", label=domain, domain=domain, url=f"https://{domain}/")
+    return site
+
+
+def _add_organization(g: nx.MultiDiGraph, o: ProviderRecord) -> str:
+    """A profile's affiliation: the organization of that name (one with the outlets' owners of that name),
+    linked to its website and logos as an outlet is."""
+    node = _add_named(g, "organization", o.name or o.domain or "")
+    if o.domain:
+        _edge(g, node, _add_website(g, o.domain), "website")
+    for image in o.images:
+        _edge(g, node, _add_image(g, image), "logo")
+    return node
+
+
+def person_website(rec: ArticleRecord) -> str | None:
+    """The domain of a profile's website (its person links to that website, as the outlets of the domain do).
+
+    >>> person_website(ArticleRecord("https://w3id.org/newsgraph/id/person/ada", "a.md", kind="person",
+    ...                               url="https://www.Ada.example/about"))
+    'ada.example'
+    """
+    if rec.kind != "person" or not rec.url:
+        return None
+    host = urlsplit(rec.url).hostname
+    return normalize_domain(host) if host else None
 
 
 def _add_concept(g: nx.MultiDiGraph, kind: str, label: str) -> str:

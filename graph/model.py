@@ -20,9 +20,13 @@ website    domain, url (``https://DOMAIN/``; shared by the outlets of one domain
 topic      key (normalized label)
 tag        key (a tag naming a place links to it: ``names_place``)
 image      url, width, height, title, attribution, is_cached
-person     name (from ``provider.authors``)
-organization name (from ``provider.publishers``)
+person     name (from ``provider.authors``); a profile's person has the article
+           attributes instead (title is the name, excerpt the bio, location, url,
+           same_as, sources, stub, extra: :mod:`graph.read.items`)
+organization name (from ``provider.publishers`` and profiles' ``affiliation``)
 place      name, code (ISO 3166: ``GB``, ``US-CA``), place_type (country, subdivision), lat, lon
+collection a site's collection: the article attributes (title, excerpt, published_at, ...)
+event      a site's event: title, excerpt, published_at (its start), end_at, location, url, ...
 story      size, outlets, first_published, last_published, generated_by (found, :mod:`graph.enrich`)
 inference  subject, predicate, object, score, method, generated_by (one inferred link or copy)
 activity   method, parameters (the story detection that made the inferred facts)
@@ -49,6 +53,15 @@ part_of             article → story         found (:mod:`graph.enrich`)
 inferred_related    article → article       found: same story, no publisher's link
 copy_of             article → article       found: a near-identical later copy
 first_outlet        story → provider        found: the outlet of its first article
+has_part            collection → article    ``items`` (site ids of the parts)
+provided_by         collection → provider   ``provider``
+organizer           event → provider        ``provider``
+affiliation         person → organization   a profile's ``affiliation``
+knows_about         person → topic, tag     a profile's ``topics`` and ``tags``
+subject             collection, event →     ``topics`` and ``tags``
+                    topic, tag
+website             person, organization →  a profile's ``website``, an affiliation's ``domain``
+                    website
 =================== ======================= ==================================
 
 >>> kg = KnowledgeGraph.empty()
@@ -100,6 +113,8 @@ KINDS: Final = (
     "person",
     "organization",
     "place",
+    "collection",
+    "event",
     "story",
     "inference",
     "activity",
@@ -121,6 +136,12 @@ RELATIONS: Final = (
     "inferred_related",
     "copy_of",
     "first_outlet",
+    "has_part",
+    "provided_by",
+    "organizer",
+    "affiliation",
+    "knows_about",
+    "subject",
 )
 
 #: node → successor → edge key → edge attributes (read only).

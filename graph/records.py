@@ -174,12 +174,21 @@ class ArticleRecord:
     ``iri`` is the canonical URL that identifies it; ``url`` the link to open
     (the URL as given, only made a valid IRI); ``same_as`` holds the other
     URLs it is known by (AMP variants, the original URL), canonicalized.
-    ``stub`` is true for an article known only from a ``related`` list.
+    ``stub`` is true for an article known only from a ``related`` list (or a
+    collection's ``items``: then ``relation`` is ``has_part``).
+
+    ``kind`` is the node it makes: ``article`` for news items; ``person``
+    (a profile: ``title`` is the name, ``excerpt`` the bio, ``affiliation``
+    the organization), ``collection`` (its parts are stubs with ``relation``
+    ``has_part``) or ``event`` (``published_at`` the start, ``end_at`` the end)
+    for the other items of a site (:mod:`graph.read.items`).
     """
 
     iri: str
     source: str
     stub: bool = False
+    kind: str = "article"
+    relation: str = "related"
     url: str | None = None
     same_as: list[str] = field(default_factory=list)
     title: str | None = None
@@ -196,6 +205,9 @@ class ArticleRecord:
     tags: list[str] = field(default_factory=list)
     images: list[ImageRecord] = field(default_factory=list)
     related: list[ArticleRecord] = field(default_factory=list)
+    end_at: datetime | None = None
+    location: str | None = None
+    affiliation: ProviderRecord | None = None
     featured_content: Any = None
     body: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from graph.read import parse_text
 
 
-def test_a_profile_without_a_url_is_reported_as_not_read_not_as_a_broken_article() -> None:
-    text = "---\ntype: profile\nname: Jane Doe\nbio: Writes.\ntwitter:\n  username: jd\n---\n"
-    result = parse_text(text, "_people/jane.md")
+def test_an_item_of_a_type_we_do_not_read_is_reported_as_not_read_not_as_a_broken_article() -> None:
+    text = "---\ntype: community\nname: Engine club\nmembers: 12\ntwitter:\n  username: ec\n---\n"
+    result = parse_text(text, "_communities/club.md")
     assert result.article is None
     [d] = result.diagnostics
     assert (d.severity, d.code, d.field) == ("warning", "unsupported-type", "type")
-    assert "'type: profile' items are not read" in d.message and "bio, name, twitter, type" in d.message
+    assert "'type: community' items are not read" in d.message and "members, name, twitter, type" in d.message
     assert "add a webUrl" not in d.message
 
 

@@ -10,7 +10,7 @@ import networkx as nx
 
 from ..explorer import page_shape
 from ..identity import ID
-from ..merge import identities, rank_records, remerge, self_related
+from ..merge import ITEM, identities, missing_part, rank_records, remerge, self_related
 from ..model import BuildReport, FileCounts, KnowledgeGraph
 from ..rdf import source_iri
 from ..records import ArticleRecord, Diagnostic, FileResult
@@ -19,6 +19,7 @@ from .state import Blobs, Compact, State
 __all__ = ["update_graph"]
 
 _PROVIDER: Final = ID + "provider/"
+_ORGANIZATION: Final = ID + "organization/"
 
 
 _Ranked = list[tuple[tuple[int, int, int], str, int, Compact]]
@@ -51,8 +52,9 @@ def update_graph(
     dirty = _dirty(changed, (old, old_ranked, old_of), (new, new_ranked, new_of))
     article_records, link_records = _records_to_merge(dirty, new_ranked, new_of, results, blobs)
     shapes = {node: page_shape(graph, node) for node in dirty}  # before the merge changes them
-    remerge(graph, dirty, article_records, link_records, new_of)
-    report = _report(new, new_ranked, new_of, problems)
+    full = _full(new_ranked, new_of)
+    remerge(graph, dirty, article_records, link_records, new_of, full)
+    report = _report(new, new_ranked, new_of, full, problems)
     report.count(graph)
     keys = set(dirty)
     for state in (old, new):
@@ -61,6 +63,11 @@ def update_graph(
             if entry is not None and entry.source is not None:
                 keys.add(source_iri(entry.source))
     return KnowledgeGraph(graph, report), keys, shapes
+
+
+def _full(ranked: _Ranked, node_of: dict[str, str]) -> set[str]:
+    """The nodes a file's main record makes (not only stubs)."""
+    return {node_of[rec[0]] for key, _, _, rec in ranked if key[0] == 0}
 
 
 def _dirty(changed: set[str], *builds: tuple[State, _Ranked, dict[str, str]]) -> set[str]:
@@ -108,8 +115,10 @@ def _records_to_merge(
         as_image.update(t for t in images if t in dirty)
     wanted = set(article_refs)
     for target, refs in link_refs.items():
-        # Only the first record makes a named node; outlets (their logos and owners) and images take from all.
-        wanted.update(refs if target in as_image or target.startswith(_PROVIDER) else refs[:1])
+        # Only the first record makes a named node; outlets and organizations (their websites, logos and
+        # owners) and images take from all.
+        every = target in as_image or target.startswith(_PROVIDER) or target.startswith(_ORGANIZATION)
+        wanted.update(refs if every else refs[:1])
     cache: dict[str, list[ArticleRecord]] = {}
 
     def record(name: str, pos: int) -> ArticleRecord:
@@ -128,8 +137,11 @@ def _records_to_merge(
     return article_records, link_records
 
 
-def _report(new: State, new_ranked: _Ranked, new_of: dict[str, str], problems: Sequence[Diagnostic]) -> BuildReport:
-    """The build's report from the new state: file counts, every file's diagnostics, self-related notes."""
+def _report(
+    new: State, new_ranked: _Ranked, new_of: dict[str, str], full: set[str], problems: Sequence[Diagnostic]
+) -> BuildReport:
+    """The build's report from the new state: file counts, every file's diagnostics, self-related notes
+    and parts of collections that name no item, in the order :func:`graph.merge.merge` gives them."""
     report = BuildReport(files=FileCounts(seen=len(new.order)))
     report.diagnostics.extend(problems)
     notes: list[Diagnostic] = []
@@ -144,8 +156,11 @@ def _report(new: State, new_ranked: _Ranked, new_of: dict[str, str], problems: S
         entry = new.files[name]
         for child in children.get((name, pos), ()):
             node = new_of[rec[0]]
-            if new_of[entry.records[child][0]] == node:
-                assert entry.source is not None
+            part = entry.records[child][0]
+            assert entry.source is not None
+            if part.startswith(ITEM) and new_of[part] not in full:
+                notes.append(missing_part(entry.source, part))
+            elif new_of[part] == node:
                 notes.append(self_related(entry.source, node))
     report.diagnostics.extend(notes)
     return report

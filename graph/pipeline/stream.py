@@ -168,20 +168,14 @@ def _partition_graph(
                 aliases.append(alias)
         rec.iri = node
         rec.same_as = aliases
-    g = merge(articles, diags)
+    g = merge(articles, diags, full=_Full(index))
     drop_edges: list[tuple[str, str, str]] = []
     for node, data in g.nodes(data=True):
         kind = data["kind"]
-        if kind == "article":
-            _own_article(index, part, node, data, protected.get(node, ()))
-            if index.winner(index.articles[node], _PUBLISHER_BIT, _ARTICLE_BITS) != part:
-                drop_edges.extend(
-                    (node, v, "published_by") for v in g.successors(node) if g.has_edge(node, v, "published_by")
-                )
-        elif kind == "image":
+        if kind == "image":
             if index.is_node(node):  # the URL is an article elsewhere in the corpus: it stays one
                 data.clear()
-                data["kind"] = "article"
+                data["kind"] = index.kinds.get(node, "article")
                 continue
             entries = index.images[node]
             for bit, attr in enumerate(_IMAGE_FIELDS):
@@ -190,11 +184,38 @@ def _partition_graph(
             if index.owner(entries, _IMAGE_BITS) != part:
                 data.pop("label", None)
                 data.pop("url", None)
+        elif kind == "article" or index.is_node(node):
+            # an article, or an item of the site (a profile's person may be an author here): the kind
+            # and fields of its best records, wherever they are
+            data["kind"] = index.kinds.get(node, "article")
+            data.pop("name", None)
+            _own_article(index, part, node, data, protected.get(node, ()))
+            if index.winner(index.articles[node], _PUBLISHER_BIT, _ARTICLE_BITS) != part:
+                drop_edges.extend(
+                    (node, v, rel)
+                    for v in g.successors(node)
+                    for rel in _PROVIDER_RELATIONS
+                    if g.has_edge(node, v, rel)
+                )
         elif index.partition_of(index.shared[node]) != part:
             for key in [k for k in data if k != "kind"]:
                 del data[key]
     g.remove_edges_from(drop_edges)
     return g
+
+
+#: The relations of a node to its outlet (one per node: the best record's).
+_PROVIDER_RELATIONS: Final = ("published_by", "provided_by", "organizer")
+
+
+class _Full:
+    """The nodes some main record makes, in the whole corpus (for :func:`graph.merge.merge`)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, str) and self.index.is_full(node)
 
 
 def _own_article(index: Index, part: int, node: str, data: dict[str, Any], protected: Iterable[str]) -> None:

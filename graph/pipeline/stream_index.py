@@ -7,7 +7,17 @@ import bisect
 from collections.abc import Sequence
 from typing import Any, Final
 
-from ..merge import SCALARS, claim, join_aliases, label_iri, provider_iri, rank_records, tag_places, website_iri
+from ..merge import (
+    SCALARS,
+    claim,
+    join_aliases,
+    label_iri,
+    person_website,
+    provider_iri,
+    rank_records,
+    tag_places,
+    website_iri,
+)
 from ..records import ArticleRecord, FileResult, ProviderRecord
 
 # Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
@@ -72,6 +82,8 @@ class Index:
         self.images: dict[str, Entries] = {}
         self.shared: dict[str, int] = {}
         self.node_of: dict[str, str] = {}
+        #: The kind of the nodes whose best main record is not an article (a profile, collection, event).
+        self.kinds: dict[str, str] = {}
 
     # ranks: a main article ranks by its file's place; stubs after every main article
     def partition_of(self, rank: int) -> int:
@@ -100,6 +112,8 @@ class Index:
             value = getattr(rec, attr)
             if value is not None and (attr != "extra" or value):
                 mask |= 1 << bit
+        if not rec.stub and rec.kind != "article" and not self.is_full(rec.iri):
+            self.kinds[rec.iri] = rec.kind  # the first main record makes the node, and its kind
         _note(self.articles, rec.iri, rank, mask, _ARTICLE_BITS)
         for alias in rec.same_as:
             claim(self.alias_owner, alias, rec.iri)
@@ -113,6 +127,16 @@ class Index:
                 self._share(place, rank)
         for image in rec.images:
             self._add_image(image, rank)
+        site = person_website(rec)
+        if site is not None:
+            self._share(website_iri(site), rank)
+        a = rec.affiliation
+        if a is not None:
+            self._share(label_iri("organization", a.name or a.domain or ""), rank)
+            if a.domain:
+                self._share(website_iri(a.domain), rank)
+            for image in a.images:
+                self._add_image(image, rank)
 
     def _add_provider(self, p: ProviderRecord, rank: int) -> None:
         self._share(provider_iri(p), rank)
@@ -149,6 +173,11 @@ class Index:
         self.alias_owner = {}
         for iri, node in self.node_of.items():
             articles[node] = _prune(_as_list(articles[node]) + _as_list(articles[iri]), _ARTICLE_BITS)
+
+    def is_full(self, iri: str) -> bool:
+        """True when a main record (not only stubs) has ``iri`` as its own, of those noted so far."""
+        entries = self.articles.get(iri)
+        return entries is not None and _as_list(entries)[0] >> _ARTICLE_BITS < self.n_files
 
     def is_node(self, iri: str) -> bool:
         """True when ``iri`` is an article node of the whole graph."""

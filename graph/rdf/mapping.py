@@ -65,6 +65,8 @@ from .vocab import (
 __all__ = ["IriChecker", "check_iris", "rdf_triples", "source_iri", "source_paths", "subject_keys", "subjects"]
 
 _SOURCE_PREFIX: Final = ID + "source/"
+#: The kinds whose ``sources`` the mapping writes (as source-file IRIs).
+_HAS_SOURCES: Final = frozenset(k for k, attrs in ATTRS.items() if any(t == SOURCE_LIST for _, _, t in attrs))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -163,10 +165,10 @@ def source_paths(g: nx.MultiDiGraph) -> dict[str, str]:
 
 
 def _sources(g: nx.MultiDiGraph) -> set[str]:
-    """The paths of the files the articles of ``g`` came from."""
+    """The paths of the files the articles (and the site's other items) of ``g`` came from."""
     paths: set[str] = set()
     for _, data in g.nodes(data=True):
-        if data.get("kind") == "article":
+        if data.get("kind") in _HAS_SOURCES:
             sources = data.get("sources")
             if isinstance(sources, list):
                 paths.update(p for p in sources if isinstance(p, str))

@@ -136,6 +136,8 @@ TERMS: Final = tuple(
 _DAY: Final = re.compile(r"\d{4}-\d\d-\d\d\Z")
 _RELATED: Final = PREDICATES["related"]
 _OUTLET_CLASS: Final = f"<{CLASSES['provider']}>"
+#: A site's items other than articles (they may have images): their lines give no article facts.
+_NOT_ARTICLE: Final = frozenset(f"<{CLASSES[k]}>" for k in ("person", "collection", "event"))
 _XSD_DATE: Final = XSD + "date"
 _XSD_YEAR_MONTH: Final = XSD + "gYearMonth"
 
@@ -696,6 +698,7 @@ class LineSummary:
         self.tally = Tally()
         self._subject: str | None = None
         self._outlet = False
+        self._other = False
         self._domain: str | None = None
         self._facts: ArticleFacts | None = None
         self._names: dict[str, list[str]] = {}
@@ -713,6 +716,8 @@ class LineSummary:
         if what == "type":
             if obj == _OUTLET_CLASS:
                 self._outlet = True
+            elif obj in _NOT_ARTICLE:
+                self._other = True
             return
         if what == "domain":
             self._domain = _literal(obj)
@@ -745,12 +750,13 @@ class LineSummary:
 
     def _flush(self) -> None:
         if self._subject is not None:
-            if self._facts is not None:
+            if self._facts is not None and not self._other:
                 self.tally.add(self._subject[1:-1], self._facts)
             if self._outlet and self._domain is not None:
                 self.tally.domains[self._subject[1:-1]] = self._domain
         self._facts = None
         self._outlet = False
+        self._other = False
         self._domain = None
 
     def triples(self) -> dict[str, list[Triple]]:

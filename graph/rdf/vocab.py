@@ -104,6 +104,8 @@ CLASSES: Final = {
     "person": SCHEMA + "Person",
     "organization": SCHEMA + "Organization",
     "place": SCHEMA + "Place",
+    "collection": SCHEMA + "Collection",
+    "event": SCHEMA + "Event",
     "story": NG + "Story",
     "inference": NG + "InferredLink",
     "activity": PROV + "Activity",
@@ -164,8 +166,45 @@ ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
         ("attribution", SCHEMA + "creditText", STR),
         ("is_cached", NG + "isCached", BOOL),
     ],
-    "person": [("name", SCHEMA + "name", STR)],
+    # A person from a profile (graph.read.items) has the record's fields: its name is ``title``. Items
+    # other than articles keep off the properties only articles have (see ArticlePropertiesShape in
+    # shapes.ttl): their files are dcterms:source, not prov:wasDerivedFrom.
+    "person": [
+        ("title", SCHEMA + "name", STR),
+        ("name", SCHEMA + "name", STR),
+        ("excerpt", SCHEMA + "description", STR),
+        ("location", SCHEMA + "address", STR),
+        ("url", SCHEMA + "url", IRI_VALUE),
+        ("same_as", SCHEMA + "sameAs", IRI_LIST),
+        ("stub", NG + "stub", BOOL),
+        ("sources", DCTERMS + "source", SOURCE_LIST),
+        ("extra", NG + "extra", JSON_VALUE),
+    ],
     "organization": [("name", SCHEMA + "name", STR)],
+    "collection": [
+        ("title", SCHEMA + "name", STR),
+        ("excerpt", SCHEMA + "description", STR),
+        ("published_at", SCHEMA + "dateCreated", DATE),
+        ("updated_at", SCHEMA + "dateModified", DATE),
+        ("url", SCHEMA + "url", IRI_VALUE),
+        ("same_as", SCHEMA + "sameAs", IRI_LIST),
+        ("stub", NG + "stub", BOOL),
+        ("sources", DCTERMS + "source", SOURCE_LIST),
+        ("body", SCHEMA + "text", STR),
+        ("extra", NG + "extra", JSON_VALUE),
+    ],
+    "event": [
+        ("title", SCHEMA + "name", STR),
+        ("excerpt", SCHEMA + "description", STR),
+        ("published_at", SCHEMA + "startDate", DATE),
+        ("end_at", SCHEMA + "endDate", DATE),
+        ("location", SCHEMA + "location", STR),
+        ("url", SCHEMA + "url", IRI_VALUE),
+        ("same_as", SCHEMA + "sameAs", IRI_LIST),
+        ("stub", NG + "stub", BOOL),
+        ("sources", DCTERMS + "source", SOURCE_LIST),
+        ("extra", NG + "extra", JSON_VALUE),
+    ],
     "place": [
         ("name", SCHEMA + "name", STR),
         ("code", SCHEMA + "identifier", STR),
@@ -213,6 +252,12 @@ PREDICATES: Final = {
     "inferred_related": NG + "inferredRelation",
     "copy_of": NG + "copyOf",
     "first_outlet": NG + "firstOutlet",
+    "has_part": SCHEMA + "hasPart",
+    "provided_by": SCHEMA + "provider",
+    "organizer": SCHEMA + "organizer",
+    "affiliation": SCHEMA + "affiliation",
+    "knows_about": SCHEMA + "knowsAbout",
+    "subject": DCTERMS + "subject",
 }
 #: (subject kind, predicate) → relation.
 EDGE_OF: Final = {(k, p): r for r, p in PREDICATES.items() for k in ATTRS}

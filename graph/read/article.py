@@ -11,7 +11,7 @@ from ..identity import canonical_url, display_label, normalize_domain
 from ..records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 from .fields import Fields
 
-__all__ = ["NEWS_TYPES", "article_record"]
+__all__ = ["NEWS_TYPES", "article_record", "jsonable", "named_images", "organization"]
 
 #: Values of ``type`` that news items carry (the genre); other types (profile, collection, event, ...)
 #: without a URL are reported as not read, not as articles missing their URL.
@@ -42,7 +42,7 @@ def article_record(
     iri = web or original or amp or cdn
     if iri is None:
         kind = meta.get("type")
-        if not stub and isinstance(kind, str) and kind.strip().lower() not in NEWS_TYPES:
+        if not stub and isinstance(kind, str) and kind.strip() and kind.strip().lower() not in NEWS_TYPES:
             fields = ", ".join(sorted(str(k) for k in meta)[:12]) + (", ..." if len(meta) > 12 else "")
             diags.append(
                 Diagnostic(
@@ -93,7 +93,7 @@ def article_record(
         images=_images(f, "images"),
     )
     if "featuredContent" in meta:
-        record.featured_content = _jsonable(meta["featuredContent"])
+        record.featured_content = jsonable(meta["featuredContent"])
     for i, entry in f.mappings("related"):
         rel = article_record(entry, path, diags, stub=True, where=f"{where}related[{i}].", base=base)
         if rel is not None:
@@ -104,7 +104,7 @@ def article_record(
         if not isinstance(key, str):
             f.warn(str(key), f"field name {key!r} is not text; the field is ignored", "bad-key")
             continue
-        record.extra[key] = _jsonable(value)
+        record.extra[key] = jsonable(value)
     return record
 
 
@@ -113,23 +113,24 @@ def _exact(meta: dict[Any, Any], key: str) -> str | None:
     return canonical_url(value, exact=True) if isinstance(value, str) else None
 
 
-def _provider(f: Fields) -> ProviderRecord | None:
-    value = f.meta.get("provider")
+def _provider(f: Fields, key: str = "provider") -> ProviderRecord | None:
+    """The outlet (or, with another ``key``, the organization) a field names: a name, a domain, or both."""
+    value = f.meta.get(key)
     if value is None:
         return None
     if isinstance(value, str):
         value = {"name": value}
     if not isinstance(value, dict):
-        f.wrong("provider", value, "a mapping with name and domain")
+        f.wrong(key, value, "a mapping with name and domain")
         return None
-    p = Fields(value, f.path, f.diags, f.where + "provider.", f.base)
+    p = Fields(value, f.path, f.diags, f"{f.where}{key}.", f.base)
     domain_text = p.text("domain")
     domain = normalize_domain(domain_text) if domain_text else None
     if domain_text and domain is None:
         p.warn("domain", f"'{p.where}domain' is not a host name ({domain_text[:60]!r}); ignored", "bad-domain")
     name = p.text("name")
     if name is None and domain is None:
-        f.warn("provider", f"'{f.where}provider' has neither a name nor a domain; ignored", "no-identity")
+        f.warn(key, f"'{f.where}{key}' has neither a name nor a domain; ignored", "no-identity")
         return None
     return ProviderRecord(
         name=display_label(name) if name else None,
@@ -169,16 +170,21 @@ def _images(f: Fields, key: str) -> list[ImageRecord]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Return ``value`` with dates as ISO text and keys as text, so it serializes as JSON."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {_SURROGATE.sub("\ufffd", str(k)): _jsonable(v) for k, v in value.items()}
+        return {_SURROGATE.sub("\ufffd", str(k)): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, (int, float, bool)) or value is None:
         return value
     return json.dumps(value, default=str)
+
+
+#: For :mod:`graph.read.items`: an organization field read like a provider, and a list of images.
+organization = _provider
+named_images = _images

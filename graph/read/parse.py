@@ -33,6 +33,7 @@ from ..records import Diagnostic, FileResult
 from . import fastyaml
 from .article import article_record
 from .fields import Fields, value_kind
+from .items import ITEM_TYPES, item_iri, item_record, site_id
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -251,7 +252,16 @@ def parse_text(text: str, path: str = "<text>", base_url: str | None = None) -> 
         )
     diags: list[Diagnostic] = []
     _duplicate_keys(fm, path, diags)
-    article = article_record(meta, path, diags, stub=False, where="", base=base_url)
+    kind = meta.get("type")
+    if isinstance(kind, str) and kind.strip().lower() in ITEM_TYPES:
+        article = item_record(meta, path, diags, base_url)
+    else:
+        article = article_record(meta, path, diags, stub=False, where="", base=base_url)
+        sid = site_id(path) if article is not None else None
+        if article is not None and sid is not None:
+            alias = item_iri(sid)  # how a collection of the site names it
+            if alias != article.iri and alias not in article.same_as:
+                article.same_as.append(alias)
     if article is not None:
         article.body = Fields({"body": body}, path, diags, "").text("body")
     return FileResult(path, article, diags)
