@@ -348,7 +348,7 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-_DATE_KEYS: Final = ("published_at", "updated_at", "first_published", "last_published")
+_DATE_KEYS: Final = ("published_at", "updated_at", "end_at", "first_published", "last_published")
 
 
 def load(out: str | os.PathLike[str]) -> KnowledgeGraph:

@@ -62,9 +62,33 @@ def can_fork() -> bool:
 
     Threads of native libraries that Python does not know of (a BLAS pool,
     a database's background threads) are not counted: they do not hold
-    Python's locks.
+    Python's locks. A thread Python has joined may still be leaving the
+    kernel (a process pool's manager, just shut down): on Linux this waits
+    for such threads, up to :data:`SETTLE_S`, so the fork copies none.
     """
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    if "fork" not in mp.get_all_start_methods() or threading.active_count() != 1:
+        return False
+    _settle()
+    return True
+
+
+#: The longest :func:`can_fork` waits for joined threads to leave the kernel.
+SETTLE_S: Final = 0.5
+
+
+def _settle() -> None:
+    """Wait until this process has no more kernel threads than Python threads (bounded by SETTLE_S)."""
+    tasks = "/proc/self/task"
+    try:
+        if len(os.listdir(tasks)) <= threading.active_count():
+            return
+    except OSError:  # no /proc: nothing to wait for that can be seen
+        return
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        time.sleep(0.002)
+        if len(os.listdir(tasks)) <= threading.active_count():
+            return
 
 
 def context() -> BaseContext:

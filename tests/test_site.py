@@ -215,3 +215,16 @@ def test_the_library_counts_only_articles(site: graph.KnowledgeGraph, tmp_path: 
     assert {k: by_topic[k] for k in expected} == dict(expected)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["nodes"]["collection"] == 2 and report["edges"]["has_part"] == 7
+
+
+def test_the_rdf_reads_back_to_the_same_nodes_and_edges(site: graph.KnowledgeGraph, tmp_path: Path) -> None:
+    from graph.rdf.reading import read_rdf
+
+    graph.write_outputs(site, tmp_path, names=["graph.ttl", "graph.json"])
+    back = read_rdf(tmp_path / "graph.ttl")
+    assert set(back.edges(keys=True)) == set(site.graph.edges(keys=True))
+    assert {n: k for n, k in back.nodes(data="kind")} == {n: k for n, k in site.graph.nodes(data="kind")}
+    event = back.nodes[ITEM + "workshop"]
+    assert event["end_at"] == site.graph.nodes[ITEM + "workshop"]["end_at"]
+    loaded = graph.load(tmp_path)  # the node-link JSON keeps every attribute, dates as dates
+    assert dict(loaded.graph.nodes(data=True)) == dict(site.graph.nodes(data=True))
