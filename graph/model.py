@@ -62,6 +62,7 @@ subject             collection, event →     ``topics`` and ``tags``
                     topic, tag
 website             person, organization →  a profile's ``website``, an affiliation's ``domain``
                     website
+channel             person → provider       found: an outlet of a profile's name
 =================== ======================= ==================================
 
 >>> kg = KnowledgeGraph.empty()
@@ -142,6 +143,7 @@ RELATIONS: Final = (
     "affiliation",
     "knows_about",
     "subject",
+    "channel",
 )
 
 #: node → successor → edge key → edge attributes (read only).

@@ -169,15 +169,16 @@ def test_the_streaming_build_gives_the_same_triples(tmp_path: Path, size: int) -
     assert codes["missing-part"] == 1 and codes["unsupported-type"] == 2
 
 
-def test_site_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stories", [False, True], ids=["plain", "stories"])
+def test_site_edits_rebuild_like_a_clean_build(tmp_path: Path, stories: bool) -> None:
     site = tmp_path / "site"
     shutil.copytree(SITE, site)
     out, clean = tmp_path / "out", tmp_path / "clean"
 
     def check(what: str) -> graph.KnowledgeGraph:
-        kg, _ = build_into([site], out, stories=False, base_url=BASE)
+        kg, _ = build_into([site], out, stories=stories, base_url=BASE)
         shutil.rmtree(clean, ignore_errors=True)
-        build_into([site], clean, cache=False, stories=False, base_url=BASE)
+        build_into([site], clean, cache=False, stories=stories, base_url=BASE)
         try:
             _same_outputs(out, clean)
         except AssertionError as exc:
@@ -198,6 +199,10 @@ def test_site_edits_rebuild_like_a_clean_build(tmp_path: Path) -> None:
     kg = check("renaming a profile")
     assert kg.graph.nodes[PERSON + "ada_lovelace"].get("title") is None  # the author is a plain person again
     assert kg.graph.nodes[PERSON + "augusta_ada_king"]["excerpt"] == "Wrote the first program."
+    assert "channel" not in kg.report.edges  # no outlet bears the new name
+    ada.write_text(ada.read_text().replace("name: Augusta Ada King", "name: ada lovelace"))
+    kg = check("naming the profile as the channel again")
+    assert kg.report.edges.get("channel", 0) == (1 if stories else 0)
     ada.unlink()  # and deleted: the reading list's part named by its site id goes
     kg = check("deleting a profile")
     (site / "_events/summit-2020.md").write_text("---\ntype: event\ntitle: Moved\n---\n")  # loses its URL
@@ -228,3 +233,20 @@ def test_the_rdf_reads_back_to_the_same_nodes_and_edges(site: graph.KnowledgeGra
     assert event["end_at"] == site.graph.nodes[ITEM + "workshop"]["end_at"]
     loaded = graph.load(tmp_path)  # the node-link JSON keeps every attribute, dates as dates
     assert dict(loaded.graph.nodes(data=True)) == dict(site.graph.nodes(data=True))
+
+
+def test_a_profile_is_linked_to_the_outlet_of_its_name_as_an_inferred_fact() -> None:
+    from graph.analysis import inferred_links
+    from graph.enrich import CHANNELS
+
+    kg = graph.build([SITE], base_url=BASE)  # with stories: the inference stage runs
+    g = kg.graph
+    channel = ID + "provider/youtube.com/ada_lovelace"  # the videos' outlet: "Ada Lovelace" on youtube.com
+    assert _out(g, PERSON + "ada_lovelace", "channel") == {channel}
+    [fact] = [d for _, d in g.nodes(data=True) if d["kind"] == "inference" and d["object"] == channel]
+    assert fact["subject"] == PERSON + "ada_lovelace" and fact["generated_by"] == CHANNELS
+    assert g.nodes[CHANNELS]["kind"] == "activity"
+    assert not [e for e in g.out_edges(PERSON + "grace_hopper", data="relation") if e[2] == "channel"]
+    assert set(inferred_links(kg)["relation"]) <= {"inferred_related", "copy_of"}  # links between articles only
+    plain = graph.build([SITE], base_url=BASE, stories=False)
+    assert "channel" not in plain.report.edges and CHANNELS not in plain.graph

@@ -122,7 +122,9 @@ def _inferences(g: nx.Graph) -> list[tuple[str, str, str, float, str]]:
         if not isinstance(subject, str) or not isinstance(obj, str) or subject not in g or obj not in g:
             continue
         local = str(data.get("predicate", "")).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        relation = _RELATION_OF_PREDICATE.get(local, local)
+        relation = _RELATION_OF_PREDICATE.get(local)
+        if relation is None:  # not a link between articles (a profile's channel)
+            continue
         found.append((relation, subject, obj, float(data.get("score", float("nan"))), str(data.get("method", ""))))
     return found
 

@@ -258,6 +258,7 @@ PREDICATES: Final = {
     "affiliation": SCHEMA + "affiliation",
     "knows_about": SCHEMA + "knowsAbout",
     "subject": DCTERMS + "subject",
+    "channel": NG + "channel",
 }
 #: (subject kind, predicate) → relation.
 EDGE_OF: Final = {(k, p): r for r, p in PREDICATES.items() for k in ATTRS}
