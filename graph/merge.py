@@ -326,10 +326,10 @@ def _add_article(g: nx.MultiDiGraph, node: str, rec: ArticleRecord) -> None:
     data: dict[str, Any] | None = g.nodes.get(node)
     if data is None:
         url = rec.url or (node if rec.kind == "article" else None)  # an item without a URL has none
+        made: dict[str, Any] = {"kind": rec.kind, "label": rec.title or node}
         if url is not None:
-            g.add_node(node, kind=rec.kind, label=rec.title or node, url=url, same_as=[], sources=[], stub=rec.stub)
-        else:
-            g.add_node(node, kind=rec.kind, label=rec.title or node, same_as=[], sources=[], stub=rec.stub)
+            made["url"] = url
+        g.add_node(node, **made, same_as=[], sources=[], stub=rec.stub)  # (this key order is the outputs')
         data = g.nodes[node]
         for attr, key in SCALARS:
             value = getattr(rec, attr)

@@ -7,18 +7,8 @@ import bisect
 from collections.abc import Sequence
 from typing import Any, Final
 
-from ..merge import (
-    SCALARS,
-    claim,
-    join_aliases,
-    label_iri,
-    person_website,
-    provider_iri,
-    rank_records,
-    tag_places,
-    website_iri,
-)
-from ..records import ArticleRecord, FileResult, ProviderRecord
+from ..merge import SCALARS, claim, join_aliases, link_targets, rank_records
+from ..records import ArticleRecord, FileResult
 
 # Single-valued article fields, in bit order: merge's scalars, then extra and the publisher.
 _ARTICLE_FIELDS: Final = (*SCALARS, ("extra", "extra"), ("provider", "published_by"))
@@ -117,37 +107,12 @@ class Index:
         _note(self.articles, rec.iri, rank, mask, _ARTICLE_BITS)
         for alias in rec.same_as:
             claim(self.alias_owner, alias, rec.iri)
-        if rec.provider is not None:
-            self._add_provider(rec.provider, rank)
-        for topic in rec.topics:
-            self._share(label_iri("topic", topic), rank)
-        for tag in rec.tags:
-            self._share(label_iri("tag", tag), rank)
-            for place in tag_places(tag):
-                self._share(place, rank)
-        for image in rec.images:
+        named, _ = link_targets(rec)  # the shared nodes it links to, as graph.merge makes them
+        for node in named:
+            self._share(node, rank)
+        for image in (*rec.images, *(rec.provider.images if rec.provider else ()),
+                      *(rec.affiliation.images if rec.affiliation else ())):  # fmt: skip
             self._add_image(image, rank)
-        site = person_website(rec)
-        if site is not None:
-            self._share(website_iri(site), rank)
-        a = rec.affiliation
-        if a is not None:
-            self._share(label_iri("organization", a.name or a.domain or ""), rank)
-            if a.domain:
-                self._share(website_iri(a.domain), rank)
-            for image in a.images:
-                self._add_image(image, rank)
-
-    def _add_provider(self, p: ProviderRecord, rank: int) -> None:
-        self._share(provider_iri(p), rank)
-        if p.domain:
-            self._share(website_iri(p.domain), rank)
-        for image in p.images:
-            self._add_image(image, rank)
-        for publisher in p.publishers:
-            self._share(label_iri("organization", publisher), rank)
-        for author in p.authors:
-            self._share(label_iri("person", author), rank)
 
     def _add_image(self, image: Any, rank: int) -> None:
         mask = 0

@@ -134,6 +134,15 @@ IRI_VALUE: Final = "iri"  # one IRI
 IRI_LIST: Final = "iris"  # a list of IRIs: one triple each
 SOURCE_LIST: Final = "src"  # a list of source paths: one triple each, to the file's IRI
 
+#: What every item of a site other than an article has (a profile's person, a collection, an event).
+_ITEM_ATTRS: Final = (
+    ("url", SCHEMA + "url", IRI_VALUE),
+    ("same_as", SCHEMA + "sameAs", IRI_LIST),
+    ("stub", NG + "stub", BOOL),
+    ("sources", DCTERMS + "source", SOURCE_LIST),
+    ("extra", NG + "extra", JSON_VALUE),
+)
+
 #: kind → [(attribute, predicate, value type)]; ``label`` (``rdfs:label``) is common to every kind.
 ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
     "article": [
@@ -174,11 +183,7 @@ ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
         ("name", SCHEMA + "name", STR),
         ("excerpt", SCHEMA + "description", STR),
         ("location", SCHEMA + "address", STR),
-        ("url", SCHEMA + "url", IRI_VALUE),
-        ("same_as", SCHEMA + "sameAs", IRI_LIST),
-        ("stub", NG + "stub", BOOL),
-        ("sources", DCTERMS + "source", SOURCE_LIST),
-        ("extra", NG + "extra", JSON_VALUE),
+        *_ITEM_ATTRS,
     ],
     "organization": [("name", SCHEMA + "name", STR)],
     "collection": [
@@ -186,12 +191,8 @@ ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
         ("excerpt", SCHEMA + "description", STR),
         ("published_at", SCHEMA + "dateCreated", DATE),
         ("updated_at", SCHEMA + "dateModified", DATE),
-        ("url", SCHEMA + "url", IRI_VALUE),
-        ("same_as", SCHEMA + "sameAs", IRI_LIST),
-        ("stub", NG + "stub", BOOL),
-        ("sources", DCTERMS + "source", SOURCE_LIST),
         ("body", SCHEMA + "text", STR),
-        ("extra", NG + "extra", JSON_VALUE),
+        *_ITEM_ATTRS,
     ],
     "event": [
         ("title", SCHEMA + "name", STR),
@@ -199,11 +200,7 @@ ATTRS: Final[dict[str, list[tuple[str, str, str]]]] = {
         ("published_at", SCHEMA + "startDate", DATE),
         ("end_at", SCHEMA + "endDate", DATE),
         ("location", SCHEMA + "location", STR),
-        ("url", SCHEMA + "url", IRI_VALUE),
-        ("same_as", SCHEMA + "sameAs", IRI_LIST),
-        ("stub", NG + "stub", BOOL),
-        ("sources", DCTERMS + "source", SOURCE_LIST),
-        ("extra", NG + "extra", JSON_VALUE),
+        *_ITEM_ATTRS,
     ],
     "place": [
         ("name", SCHEMA + "name", STR),

@@ -11,7 +11,7 @@ from ..identity import canonical_url, display_label, normalize_domain
 from ..records import ArticleRecord, Diagnostic, ImageRecord, ProviderRecord
 from .fields import Fields
 
-__all__ = ["NEWS_TYPES", "article_record", "jsonable", "named_images", "organization"]
+__all__ = ["NEWS_TYPES", "article_record", "jsonable", "keep_unknown", "named_images", "organization"]
 
 #: Values of ``type`` that news items carry (the genre); other types (profile, collection, event, ...)
 #: without a URL are reported as not read, not as articles missing their URL.
@@ -98,14 +98,20 @@ def article_record(
         rel = article_record(entry, path, diags, stub=True, where=f"{where}related[{i}].", base=base)
         if rel is not None:
             record.related.append(rel)
-    for key, value in meta.items():
-        if key in _ARTICLE_KEYS:
+    keep_unknown(f, _ARTICLE_KEYS, record)
+    return record
+
+
+def keep_unknown(f: Fields, known: frozenset[str], record: ArticleRecord) -> None:
+    """Keep the fields of ``f.meta`` not in ``known`` in ``record.extra`` (as JSON values); warn of a key that
+    is not text."""
+    for key, value in f.meta.items():
+        if key in known:
             continue
         if not isinstance(key, str):
             f.warn(str(key), f"field name {key!r} is not text; the field is ignored", "bad-key")
             continue
         record.extra[key] = jsonable(value)
-    return record
 
 
 def _exact(meta: dict[Any, Any], key: str) -> str | None:

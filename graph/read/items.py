@@ -38,7 +38,7 @@ from urllib.parse import urljoin
 from ..identity import canonical_url, display_label, id_iri, normalize_label
 from ..records import ArticleRecord, Diagnostic
 from . import fastyaml  # noqa: F401  (used by the doctest)
-from .article import jsonable, named_images, organization
+from .article import jsonable, keep_unknown, named_images, organization
 from .fields import Fields
 
 __all__ = ["ITEM_TYPES", "item_iri", "item_record", "site_id"]
@@ -106,13 +106,7 @@ def item_record(meta: dict[Any, Any], path: str, diags: list[Diagnostic], base: 
     record.topics = f.labels("topics")
     record.tags = f.labels("tags")
     record.images = named_images(f, "images")
-    for key, value in meta.items():
-        if key in _KEYS[kind]:
-            continue
-        if not isinstance(key, str):
-            f.warn(str(key), f"field name {key!r} is not text; the field is ignored", "bad-key")
-            continue
-        record.extra[key] = jsonable(value)
+    keep_unknown(f, _KEYS[kind], record)
     return record
 
 
